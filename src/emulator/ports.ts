@@ -7,7 +7,8 @@
 export interface ClockPort {
   /**
    * The current value of mtime in ticks of TIMEBASE_HZ. It must never decrease. `instructions` is the
-   * machine's total count of instructions executed so far, for clocks derived from execution.
+   * machine's virtual time counted in instructions of one hart (Machine.virtualTime): it advances as
+   * the harts execute, for clocks derived from execution; a host clock ignores it.
    */
   mtime(instructions: number): number;
 }

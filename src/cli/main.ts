@@ -1,0 +1,58 @@
+// The `samsara` command line: subcommand dispatch and the one error path. A usage error or an input
+// that cannot be used prints one line naming the problem and exits 2.
+
+import { runCommand, RUN_HELP } from './run';
+
+export class UsageError extends Error {}
+
+const COMMANDS: Record<string, { summary: string; help: string; main: (args: string[]) => Promise<number> }> = {
+  run: { summary: 'run a guest machine (an ELF or a Linux Image) with its console on this terminal', help: RUN_HELP, main: runCommand },
+};
+
+export const HELP = `usage: samsara <command> [options]
+
+Samsara Replay: record a RISC-V 64 guest machine and debug the recording backwards and forwards.
+
+commands:
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`).join('\n')}
+
+Run 'samsara <command> --help' for a command's options.
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    process.stdout.write(`samsara ${require('../../package.json').version}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`samsara: unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(command.help);
+    return 0;
+  }
+  try {
+    return await command.main(rest);
+  } catch (e) {
+    if (e instanceof UsageError || isInputError(e)) {
+      process.stderr.write(`samsara ${name}: ${(e as Error).message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+function isInputError(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  const code = (e as NodeJS.ErrnoException).code;
+  return e.name === 'BootError' || e.name === 'ElfError' || code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
+    code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' ||
+    code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR';
+}

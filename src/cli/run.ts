@@ -1,0 +1,241 @@
+// `samsara run`: boot a guest and connect its console to this terminal.
+
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Bios, boot } from '../emulator/loader/boot';
+import { Finish, Machine, RunResult } from '../emulator/machine';
+import { ClockPort } from '../emulator/ports';
+import { MAX_HARTS } from '../emulator/virt-map';
+import { FileDisk, HostClock, HostEntropy, StreamConsole, VirtualClock } from './host-ports';
+import { UsageError } from './main';
+import { Terminal } from './terminal';
+
+export const RUN_HELP = `usage: samsara run [options] <image>
+
+Boot <image> (an ELF, or a RISC-V Linux Image) on a machine like QEMU's virt board, with the guest's
+console on this terminal. Press Ctrl-A x to quit.
+
+options:
+  --harts N          number of harts, 1-${MAX_HARTS} (default 1)
+  --mem SIZE         RAM size, e.g. 256M or 1G (default 256M)
+  --append ARGS      kernel command line (/chosen/bootargs)
+  --initrd FILE      initial ramdisk
+  --drive FILE[,rw]  disk image for a virtio block device (read-only unless ,rw)
+  --bios KIND        builtin (default): an S-mode kernel over the built-in SBI;
+                     none: the ELF starts in M-mode on every hart;
+                     FILE: M-mode firmware (e.g. OpenSBI fw_jump.elf) at 0x80000000, kernel at 0x80200000
+  --htif             riscv-tests convention: end the run when the guest writes 'tohost'
+  --clock KIND       host (default): mtime follows the host's clock;
+                     virtual: mtime follows execution, so runs are repeatable
+  --max-insns N      stop after N instructions in all (exit code 124)
+  --dtb-out FILE     write the generated device tree blob to FILE
+
+exit status: the guest's power-off code (0 for a clean power-off); 2 for bad arguments or an image
+that cannot be loaded; 124 when --max-insns is reached; 125 when the guest stops the machine in a
+way it cannot continue from.
+`;
+
+export const EXIT_MAX_INSNS = 124;
+export const EXIT_FATAL = 125;
+
+const MIB = 1 << 20;
+/** Steps between returns to the event loop (console I/O, Ctrl-C). */
+const SLICE = 2_000_000;
+
+export interface RunOptions {
+  image: string;
+  harts: number;
+  mem: number;
+  append: string;
+  initrd?: string;
+  drive?: { path: string; writable: boolean };
+  bios: string;
+  htif: boolean;
+  clock: 'host' | 'virtual';
+  maxInsns?: number;
+  dtbOut?: string;
+}
+
+export function parseRunArgs(args: string[]): RunOptions {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      harts: { type: 'string' },
+      mem: { type: 'string' },
+      append: { type: 'string' },
+      initrd: { type: 'string' },
+      drive: { type: 'string' },
+      bios: { type: 'string' },
+      htif: { type: 'boolean' },
+      clock: { type: 'string' },
+      'max-insns': { type: 'string' },
+      'dtb-out': { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1) {
+    throw new UsageError(positionals.length === 0 ? 'no image given (usage: samsara run [options] <image>)' : `one image expected, got ${positionals.length}: ${positionals.join(' ')}`);
+  }
+  const harts = values.harts === undefined ? 1 : integer('--harts', values.harts);
+  if (harts < 1 || harts > MAX_HARTS) throw new UsageError(`--harts must be 1 to ${MAX_HARTS} (got ${values.harts})`);
+  const clock = values.clock ?? 'host';
+  if (clock !== 'host' && clock !== 'virtual') throw new UsageError(`--clock must be 'host' or 'virtual' (got '${clock}')`);
+  let drive: RunOptions['drive'];
+  if (values.drive !== undefined) {
+    const [path, ...flags] = values.drive.split(',');
+    for (const f of flags) if (f !== 'rw' && f !== 'ro') throw new UsageError(`--drive: unknown flag '${f}' (use FILE or FILE,rw)`);
+    if (!path) throw new UsageError('--drive needs a file');
+    drive = { path, writable: flags.includes('rw') };
+  }
+  let maxInsns: number | undefined;
+  if (values['max-insns'] !== undefined) {
+    maxInsns = integer('--max-insns', values['max-insns']);
+    if (maxInsns < 1) throw new UsageError(`--max-insns must be at least 1 (got ${values['max-insns']})`);
+  }
+  return {
+    image: positionals[0],
+    harts,
+    mem: values.mem === undefined ? 256 * MIB : parseSize(values.mem),
+    append: values.append ?? '',
+    initrd: values.initrd,
+    drive,
+    bios: values.bios ?? 'builtin',
+    htif: values.htif ?? false,
+    clock,
+    maxInsns,
+    dtbOut: values['dtb-out'],
+  };
+}
+
+function integer(option: string, text: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`${option} needs a whole number (got '${text}')`);
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new UsageError(`${option} is too large (${text})`);
+  return n;
+}
+
+/** "256M", "1G", "65536K" or a byte count; a multiple of 4 KiB from 1 MiB to 2 GiB. */
+export function parseSize(text: string): number {
+  const m = /^(\d+)([KMG]i?B?)?$/i.exec(text);
+  if (!m) throw new UsageError(`--mem: cannot read size '${text}' (use e.g. 256M or 1G)`);
+  const unit = (m[2] ?? '').charAt(0).toUpperCase();
+  const scale = unit === 'K' ? 1024 : unit === 'M' ? MIB : unit === 'G' ? 1024 * MIB : 1;
+  const bytes = Number(m[1]) * scale;
+  if (bytes < MIB || bytes > 2048 * MIB) throw new UsageError(`--mem must be between 1M and 2G (got ${text})`);
+  if (bytes % 4096 !== 0) throw new UsageError(`--mem must be a multiple of 4K (got ${text})`);
+  return bytes;
+}
+
+export function readInput(what: string, path: string): Uint8Array {
+  try {
+    return fs.readFileSync(path);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
+    throw new UsageError(`${what} ${path}: ${why}`);
+  }
+}
+
+function parseBios(text: string): Bios {
+  if (text === 'builtin') return { kind: 'builtin' };
+  if (text === 'none') return { kind: 'none' };
+  return { kind: 'file', name: text, data: readInput('--bios', text) };
+}
+
+export async function runCommand(args: string[]): Promise<number> {
+  const opts = parseRunArgs(args);
+  const kernel = readInput('image', opts.image);
+  const bios = parseBios(opts.bios);
+  const initrd = opts.initrd === undefined ? undefined : readInput('--initrd', opts.initrd);
+  let disk: FileDisk | undefined;
+  if (opts.drive) {
+    try {
+      disk = new FileDisk(opts.drive.path, opts.drive.writable);
+    } catch (e) {
+      throw new UsageError(`--drive ${opts.drive.path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+  }
+  const console = new StreamConsole(1);
+  const clock = opts.clock === 'virtual' ? new VirtualClock() : new HostClock();
+  let htifExit: Finish | undefined;
+
+  for (;;) {
+    const machine = new Machine({
+      harts: opts.harts,
+      memSize: opts.mem,
+      clock,
+      console,
+      entropy: new HostEntropy(),
+      drive: disk,
+      builtinSbi: bios.kind === 'builtin',
+    });
+    const info = boot(machine, {
+      kernel,
+      kernelName: opts.image,
+      bios,
+      initrd,
+      bootargs: opts.append,
+      htif: opts.htif
+        ? {
+          putchar: (b) => console.write(Uint8Array.of(b)),
+          onEvent: (ev) => {
+            htifExit = ev.kind === 'exit' ? { kind: 'poweroff', code: ev.code } : { kind: 'fatal', message: `unsupported HTIF command 0x${ev.value.toString(16)}` };
+            machine.finish(htifExit);
+          },
+        }
+        : undefined,
+    });
+    if (opts.dtbOut) fs.writeFileSync(opts.dtbOut, info.dtb);
+    const outcome = await drive(machine, clock, console, opts.maxInsns);
+    console.flush();
+    if (outcome === 'max-insns') {
+      process.stderr.write(`samsara run: stopped after ${machine.steps} instructions (--max-insns ${opts.maxInsns})\n`);
+      return EXIT_MAX_INSNS;
+    }
+    if (outcome === 'quit') return 0;
+    const f = machine.finished!;
+    if (f.kind === 'reset') {
+      process.stderr.write('samsara run: the guest asked for a reset; rebooting\n');
+      continue;
+    }
+    if (f.kind === 'fatal') {
+      process.stderr.write(`samsara run: ${f.message}\n`);
+      return EXIT_FATAL;
+    }
+    disk?.close();
+    return f.code & 0xff;
+  }
+}
+
+/** Run the machine, feeding it console input and letting host time pass while it is idle. */
+async function drive(machine: Machine, clock: ClockPort, console: StreamConsole, maxInsns?: number): Promise<'finished' | 'max-insns' | 'quit'> {
+  const terminal = new Terminal((bytes) => machine.consoleInput(bytes));
+  try {
+    for (;;) {
+      const budget = maxInsns === undefined ? SLICE : Math.min(SLICE, maxInsns - machine.steps);
+      if (budget <= 0) return 'max-insns';
+      const result = machine.run(budget);
+      console.flush();
+      if (result === RunResult.Finished) return 'finished';
+      if (terminal.quit) return 'quit';
+      if (result === RunResult.Idle) {
+        const deadline = machine.nextTimerDeadline();
+        if (clock instanceof VirtualClock) {
+          if (deadline !== Infinity) clock.skipTo(deadline, machine.virtualTime);
+          else if (!(await terminal.waitForInput(Infinity))) {
+            machine.finish({ kind: 'fatal', message: 'every hart waits for an interrupt and none can come (no timer set, no input)' });
+            return 'finished';
+          }
+        } else {
+          const ms = deadline === Infinity ? 50 : Math.min(50, Math.max(0, (deadline - machine.mtime()) / 10_000));
+          await terminal.waitForInput(ms);
+        }
+      } else {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      if (terminal.quit) return 'quit';
+    }
+  } finally {
+    terminal.close();
+  }
+}

@@ -1,0 +1,234 @@
+// The machine: harts, bus and the devices of QEMU's `virt` board, and the scheduler that runs the
+// harts in turns on one thread. It is a pure function of its inputs: every input from outside comes
+// through a port (ports.ts) or through consoleInput(), at instruction boundaries the machine chooses.
+
+import { Bus } from './bus';
+import { Clint } from './devices/clint';
+import { Plic } from './devices/plic';
+import { SifiveTest } from './devices/sifive-test';
+import { Uart16550 } from './devices/uart16550';
+import { VirtioMmio } from './devices/virtio/mmio';
+import { VirtioBlock } from './devices/virtio/blk';
+import { VirtioRng } from './devices/virtio/rng';
+import { Hart } from './hart/hart';
+import { run as runHart } from './hart/interpreter';
+import { Access, translate } from './hart/mmu';
+import { Cause, Irq } from './hart/trap';
+import { BlockPort, ClockPort, ConsolePort, EntropyPort } from './ports';
+import { Sbi } from './sbi';
+import * as Map from './virt-map';
+
+export interface MachineConfig {
+  harts: number;
+  /** RAM size in bytes. */
+  memSize: number;
+  clock: ClockPort;
+  console: ConsolePort;
+  entropy?: EntropyPort;
+  drive?: BlockPort;
+  /** Provide the SBI in the emulator (S-mode kernels with no firmware). */
+  builtinSbi: boolean;
+  /** Instructions each hart runs before the next takes its turn (default 10000 for one hart, else 1000). */
+  quantum?: number;
+}
+
+/** Why Machine.run() returned. */
+export const enum RunResult {
+  /** The step budget was used up. */
+  Budget = 0,
+  /** Every running hart waits for an interrupt: time must pass (or input arrive) for anything to happen. */
+  Idle = 1,
+  /** The guest powered off or reset, or a fatal condition stopped the machine: see Machine.finished. */
+  Finished = 2,
+}
+
+export type Finish =
+  | { kind: 'poweroff'; code: number }
+  | { kind: 'reset' }
+  | { kind: 'fatal'; message: string };
+
+export class Machine {
+  readonly bus: Bus;
+  readonly harts: Hart[] = [];
+  readonly clint: Clint;
+  readonly plic: Plic;
+  readonly uart: Uart16550;
+  readonly test: SifiveTest;
+  readonly virtio: VirtioMmio[] = [];
+  readonly sbi?: Sbi;
+  /** Virtual time, counted in instructions of one hart: advances by each round's longest turn. */
+  virtualTime = 0;
+  /** Steps (instructions retired plus traps taken) by all harts. */
+  steps = 0;
+  /** Set when the machine must stop (power-off, reset, fatal error); run() returns Finished. */
+  finished?: Finish;
+  /** Read by the harts after stores that reach devices. */
+  stopRequested = false;
+  private readonly input: number[] = [];
+  private readonly quantum: number;
+  private readonly clock: ClockPort;
+  private readonly consolePort: ConsolePort;
+  /** The hart whose turn it is, and its instret when the turn began (for mtime within a turn). */
+  private current: Hart | undefined;
+  private turnStart = 0;
+  private lastRan: Hart | undefined;
+
+  constructor(readonly config: MachineConfig) {
+    const n = config.harts;
+    if (!Number.isInteger(n) || n < 1 || n > Map.MAX_HARTS) throw new RangeError(`harts must be 1..${Map.MAX_HARTS} (got ${n})`);
+    this.clock = config.clock;
+    this.consolePort = config.console;
+    this.quantum = config.quantum ?? (n === 1 ? 10000 : 1000);
+    this.bus = new Bus(config.memSize);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const machine = this;
+    const host = {
+      bus: this.bus,
+      mtime: () => this.mtime(),
+      machineTrap: config.builtinSbi ? (h: Hart, cause: number) => this.machineTrap(h, cause) : undefined,
+      get stopRequested() { return machine.stopRequested; },
+    };
+    for (let i = 0; i < n; i++) this.harts.push(new Hart(i, host));
+
+    this.clint = new Clint(n, () => this.mtime());
+    this.plic = new Plic(n, (context, asserted) => {
+      const h = this.harts[context >> 1];
+      h.setMipHw(context & 1 ? Irq.SEIP : Irq.MEIP, asserted);
+    });
+    this.uart = new Uart16550(this.plic.line(Map.UART0_IRQ), (byte) => this.consolePort.write(Uint8Array.of(byte)));
+    this.test = new SifiveTest((event) => this.finish(event));
+    this.bus.map(Map.TEST_BASE, Map.TEST_SIZE, this.test);
+    this.bus.map(Map.CLINT_BASE, Map.CLINT_SIZE, this.clint);
+    this.bus.map(Map.PLIC_BASE, Map.plicSize(2 * n), this.plic);
+    this.bus.map(Map.UART0_BASE, Map.UART0_SIZE, this.uart);
+    // virtio-mmio slots, filled from the first: block device (if a drive is given), then entropy.
+    const backends = [];
+    if (config.drive) backends.push(new VirtioBlock(config.drive));
+    if (config.entropy) backends.push(new VirtioRng(config.entropy));
+    for (let i = 0; i < Map.VIRTIO_COUNT; i++) {
+      const dev = new VirtioMmio(backends[i] ?? null, this.bus, this.plic.line(Map.VIRTIO_IRQ + i));
+      this.virtio.push(dev);
+      this.bus.map(Map.VIRTIO_BASE + i * Map.VIRTIO_SIZE, Map.VIRTIO_SIZE, dev);
+    }
+    if (config.builtinSbi) {
+      this.sbi = new Sbi({
+        harts: this.harts,
+        consoleWrite: (bytes) => this.consolePort.write(bytes),
+        consoleRead: () => this.input.shift() ?? -1,
+        readPhys: (pa, buf) => this.bus.readPhys(pa, buf),
+        writePhys: (pa, data) => this.bus.writePhys(pa, data),
+        readVirt64: (h, addr) => this.readVirt64(h, addr),
+        finish: (event) => this.finish(event),
+      });
+    }
+  }
+
+  /** The current mtime (CLINT, time CSR). Within a hart's turn it includes the turn's progress. */
+  mtime(): number {
+    const h = this.current;
+    return this.clock.mtime(this.virtualTime + (h ? h.instret - this.turnStart : 0));
+  }
+
+  finish(event: Finish): void {
+    if (!this.finished) this.finished = event;
+    this.stopRequested = true;
+  }
+
+  /** Bytes typed on the console: delivered to the UART (or SBI getchar) as the guest takes them. */
+  consoleInput(bytes: Uint8Array | readonly number[]): void {
+    for (const b of bytes) this.input.push(b & 0xff);
+  }
+
+  get pendingInput(): number {
+    return this.input.length;
+  }
+
+  /**
+   * Run the harts in turns until `budget` steps have been taken, every hart is idle, or the machine
+   * finishes.
+   */
+  run(budget: number): RunResult {
+    const limit = this.steps + budget;
+    while (this.steps < limit) {
+      if (this.stopRequested) return RunResult.Finished;
+      this.feedUart();
+      let longest = 0;
+      for (const h of this.harts) {
+        if (h.stopped) continue;
+        this.updateInterrupts(h);
+        if (h.wfi) {
+          if (!h.interruptWaiting) continue;
+          h.wfi = false;
+        }
+        // A reservation does not survive another hart's turn: that hart may have written the address.
+        if (this.lastRan !== h) h.reservation = -1;
+        this.lastRan = h;
+        this.current = h;
+        this.turnStart = h.instret;
+        const n = runHart(h, Math.min(this.quantum, limit - this.steps));
+        this.current = undefined;
+        this.steps += n;
+        if (n > longest) longest = n;
+        if (this.stopRequested) break;
+      }
+      this.virtualTime += longest;
+      if (this.stopRequested) return RunResult.Finished;
+      if (longest === 0) {
+        if (this.harts.every((h) => h.stopped)) {
+          this.finish({ kind: 'fatal', message: 'every hart is stopped (SBI hart_stop) and none can be started' });
+          return RunResult.Finished;
+        }
+        return RunResult.Idle;
+      }
+    }
+    return RunResult.Budget;
+  }
+
+  /** The earliest mtime at which a timer will raise an interrupt on some hart, or Infinity. */
+  nextTimerDeadline(): number {
+    let t = Infinity;
+    for (const h of this.harts) {
+      if (h.stopped) continue;
+      t = Math.min(t, this.clint.nextDeadline(h.id));
+      if (this.sbi) t = Math.min(t, this.sbi.timer[h.id]);
+    }
+    return t;
+  }
+
+  /** Set the level-triggered interrupt lines that depend on time and on the CLINT. */
+  private updateInterrupts(h: Hart): void {
+    const now = this.mtime();
+    h.setMipHw(Irq.MTIP, this.clint.timerPending(h.id, now));
+    h.setMipHw(Irq.MSIP, this.clint.msip(h.id));
+    if (this.sbi) h.setMipHw(Irq.STIP, now >= this.sbi.timer[h.id]);
+  }
+
+  private feedUart(): void {
+    while (this.input.length > 0 && this.uart.canReceive() > 0) this.uart.receive(this.input.shift()!);
+  }
+
+  /** A trap that reached M-mode while the machine provides the SBI. */
+  private machineTrap(h: Hart, cause: number): boolean {
+    if (cause === Cause.EcallFromS) {
+      this.sbi!.call(h);
+      return true;
+    }
+    this.finish({
+      kind: 'fatal',
+      message: `hart ${h.id}: unexpected trap to M-mode (cause ${cause}) at pc 0x${BigInt.asUintN(64, BigInt(h.pc)).toString(16)} with no M-mode firmware (--bios builtin)`,
+    });
+    return true;
+  }
+
+  private readVirt64(h: Hart, addr: bigint): bigint | undefined {
+    const lo = Number(addr & 0xffffffffn) | 0;
+    const hi = Number((addr >> 32n) & 0xffffffffn) | 0;
+    const saved = [h.trapCause, h.trapTvalLo, h.trapTvalHi] as const;
+    const pa = translate(h, lo, hi, Access.Load);
+    [h.trapCause, h.trapTvalLo, h.trapTvalHi] = saved;
+    if (pa < 0) return undefined;
+    const buf = new Uint8Array(8);
+    if (!this.bus.readPhys(pa, buf)) return undefined;
+    return new DataView(buf.buffer).getBigUint64(0, true);
+  }
+}
