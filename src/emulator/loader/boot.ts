@@ -126,6 +126,9 @@ export function boot(m: Machine, opts: BootOptions): BootInfo {
       firmwareEntry = fw.entry;
       if (fw.end > KERNEL_BASE) throw new BootError(`${opts.bios.name}: the firmware (ends at 0x${fw.end.toString(16)}) overlaps the kernel at 0x${KERNEL_BASE.toString(16)}`);
       kernel = loadKernel(m, opts.kernel, opts.kernelName, KERNEL_BASE, KERNEL_BASE);
+      if (kernel.start < fw.end) {
+        throw new BootError(`${opts.kernelName}: the kernel (0x${kernel.start.toString(16)}..0x${kernel.end.toString(16)}) overlaps the firmware (0x${fw.start.toString(16)}..0x${fw.end.toString(16)})`);
+      }
       break;
     }
   }

@@ -9,13 +9,13 @@ import { DescriptorChain, SplitVirtqueue } from './queue';
 
 export const VIRTIO_ID_BLOCK = 2;
 
-/** Feature bits (5.2.3). */
+/** Feature bits ("Block Device": "Feature bits"). */
 export const VIRTIO_BLK_F_SIZE_MAX = 1;
 export const VIRTIO_BLK_F_SEG_MAX = 2;
 export const VIRTIO_BLK_F_RO = 5;
 export const VIRTIO_BLK_F_FLUSH = 9;
 
-/** Request types (5.2.6). */
+/** Request types ("Block Device": "Device Operation"). */
 export const VIRTIO_BLK_T_IN = 0;
 export const VIRTIO_BLK_T_OUT = 1;
 export const VIRTIO_BLK_T_FLUSH = 4;
@@ -39,7 +39,7 @@ export const BLK_MAX_REQUEST = BLK_SEG_MAX * BLK_SIZE_MAX;
 
 /** struct virtio_blk_req's header: le32 type, le32 reserved, le64 sector. */
 const HEADER_SIZE = 16;
-/** struct virtio_blk_config up to write_zeroes_may_unmap and its padding (5.2.4). */
+/** struct virtio_blk_config up to write_zeroes_may_unmap and its padding ("Device configuration layout"). */
 const CONFIG_SIZE = 60;
 
 export class VirtioBlock implements VirtioBackend {
@@ -98,7 +98,7 @@ export class VirtioBlock implements VirtioBackend {
     }
   }
 
-  /** One request (5.2.6.1 "Device Requirements: Device Operation"). */
+  /** One request ("Block Device": "Device Requirements: Device Operation"). */
   private serve(queue: SplitVirtqueue, chain: DescriptorChain): void {
     // A header to read and a status byte to write are the least a request has; without them there is
     // nowhere to report an error, so the device asks for a reset, as QEMU ("virtio-blk missing headers").
@@ -163,7 +163,7 @@ export class VirtioBlock implements VirtioBackend {
 
   /**
    * Write the status byte (the chain's last writable byte) and return the chain. The used length
-   * counts the bytes written from the start of the writable buffers (2.7.8.1): all of them when the
+   * counts the bytes written from the start of the writable buffers ("The Virtqueue Used Ring"): all of them when the
    * data area was filled, else the status byte when it is the whole writable part, else none.
    */
   private complete(queue: SplitVirtqueue, chain: DescriptorChain, status: number, filled = false): void {

@@ -12,7 +12,7 @@
 import { AccessSize, Device, DeviceState, DmaMemory, IrqLine } from '../device';
 import { QueueOwner, SplitVirtqueue, VIRTIO_F_EVENT_IDX, VIRTIO_F_INDIRECT_DESC, queueStateOf } from './queue';
 
-/** Register offsets (4.2.2 "MMIO Device Register Layout"). */
+/** Register offsets ("MMIO Device Register Layout"). */
 export enum VirtioMmioReg {
   MagicValue = 0x000,
   Version = 0x004,
@@ -49,7 +49,7 @@ export const VIRTIO_MMIO_MAGIC = 0x74726976; // "virt"
 export const VIRTIO_MMIO_VERSION = 2;
 export const VIRTIO_MMIO_VENDOR = 0x554d4551; // "QEMU", as QEMU
 
-/** Device status bits (2.1 "Device Status Field"). */
+/** Device status bits ("Device Status Field"). */
 export const VIRTIO_STATUS_ACKNOWLEDGE = 1;
 export const VIRTIO_STATUS_DRIVER = 2;
 export const VIRTIO_STATUS_DRIVER_OK = 4;
@@ -93,7 +93,7 @@ export interface VirtioBackend {
   restore(state: DeviceState): void;
 }
 
-export class VirtioMmio implements Device, QueueOwner {
+export class VirtioMmio implements Device {
   readonly name: string;
   private readonly queues: SplitVirtqueue[];
   private readonly deviceFeatures: bigint;
@@ -108,6 +108,12 @@ export class VirtioMmio implements Device, QueueOwner {
   /** Why DEVICE_NEEDS_RESET was set, for the debugger. */
   private error: string | null = null;
   private irqLevel = false;
+  /** What the queues see of the transport. */
+  private readonly owner: QueueOwner = {
+    needsReset: () => this.needsReset,
+    fault: (reason) => this.fault(reason),
+    usedBufferNotification: () => this.raise(VIRTIO_MMIO_INT_VRING),
+  };
 
   constructor(
     private readonly backend: VirtioBackend | null,
@@ -118,7 +124,7 @@ export class VirtioMmio implements Device, QueueOwner {
     this.deviceFeatures = backend ? backend.features | TRANSPORT_FEATURES : 0n;
     this.queues = [];
     for (let i = 0; i < (backend?.numQueues ?? 0); i++) {
-      this.queues.push(new SplitVirtqueue(dma, this, i, backend!.queueNumMax));
+      this.queues.push(new SplitVirtqueue(dma, this.owner, i, backend!.queueNumMax));
     }
   }
 
@@ -264,19 +270,14 @@ export class VirtioMmio implements Device, QueueOwner {
     if (this.status & VIRTIO_STATUS_DRIVER_OK) this.raise(VIRTIO_MMIO_INT_CONFIG);
   }
 
-  // QueueOwner
-
-  fault(reason: string): void {
+  /** The driver broke a rule of the rings: DEVICE_NEEDS_RESET until the driver resets the device. */
+  private fault(reason: string): void {
     if (this.needsReset) return;
     this.error = reason;
     this.status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
     // "If DRIVER_OK is set, after it sets DEVICE_NEEDS_RESET, the device MUST send a device
-    // configuration change notification to the driver." (2.1.2)
+    // configuration change notification to the driver." ("Device Requirements: Device Status Field")
     if (this.status & VIRTIO_STATUS_DRIVER_OK) this.raise(VIRTIO_MMIO_INT_CONFIG);
-  }
-
-  usedBufferNotification(): void {
-    this.raise(VIRTIO_MMIO_INT_VRING);
   }
 
   snapshot(): DeviceState {
@@ -346,7 +347,7 @@ export class VirtioMmio implements Device, QueueOwner {
     let next = (value & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET) | (old & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
     if ((next & VIRTIO_STATUS_FEATURES_OK) !== 0 && (old & VIRTIO_STATUS_FEATURES_OK) === 0 && !this.featuresAcceptable()) {
       // The driver reads Status back and finds FEATURES_OK unset: "the device does not support our
-      // subset of features" (3.1.1 "Driver Requirements: Device Initialization", step 6).
+      // subset of features" ("Driver Requirements: Device Initialization", step 6).
       next &= ~VIRTIO_STATUS_FEATURES_OK;
     }
     this.status = next;

@@ -1,4 +1,4 @@
-// Split virtqueues (VIRTIO 1.2 section 2.7 "Split Virtqueues"), seen from the device, over guest memory
+// Split virtqueues (VIRTIO 1.2 "Split Virtqueues"), seen from the device, over guest memory
 // reached only through DmaMemory. A queue hands a device backend one descriptor chain at a time
 // (pop), and takes it back with the number of bytes written (push), which may raise a used buffer
 // notification. Ring features: VIRTIO_F_INDIRECT_DESC and VIRTIO_F_EVENT_IDX.
@@ -6,7 +6,7 @@
 // Nothing the driver puts in memory makes this module throw: a malformed ring or chain (a loop, an
 // index out of range, a buffer that is not RAM, a length that overflows) is reported to the owner
 // (the transport), which sets DEVICE_NEEDS_RESET and stops the device until the driver resets it, as
-// QEMU's virtio_error() does and section 2.1.2 ("Device Status Field") allows.
+// QEMU's virtio_error() does and "Device Requirements: Device Status Field" allows.
 
 import { DeviceState, DmaMemory } from '../device';
 
@@ -21,7 +21,7 @@ export const VIRTQ_DESC_F_INDIRECT = 4;
 /** struct virtq_avail flags: the driver asks for no used buffer notifications. */
 export const VIRTQ_AVAIL_F_NO_INTERRUPT = 1;
 
-/** Queue Size is a power of 2 no greater than this (2.7 "Split Virtqueues"). */
+/** Queue Size is a power of 2 no greater than this ("Split Virtqueues"). */
 export const VIRTQ_MAX_SIZE = 32768;
 /** The longest indirect table accepted, as QEMU's VIRTQUEUE_MAX_SIZE. */
 export const VIRTQ_MAX_INDIRECT = 1024;
@@ -38,7 +38,7 @@ export function joinAddress(lo: number, hi: number): number {
 /** What a queue needs from the transport that owns it. */
 export interface QueueOwner {
   /** DEVICE_NEEDS_RESET is set: the device touches no ring until the driver resets it. */
-  readonly needsReset: boolean;
+  needsReset(): boolean;
   /** The driver broke the rules of the ring: set DEVICE_NEEDS_RESET (and say why). */
   fault(reason: string): void;
   /** A used buffer notification is due (InterruptStatus bit 0). */
@@ -192,7 +192,7 @@ export class SplitVirtqueue {
    * the device needs a reset, or the ring or chain is malformed (which sets DEVICE_NEEDS_RESET).
    */
   pop(): DescriptorChain | null {
-    if (!this.ready || this.owner.needsReset) return null;
+    if (!this.ready || this.owner.needsReset()) return null;
     const avail = joinAddress(this.driverLo, this.driverHi);
     const availIdx = avail < 0 ? -1 : this.read16(avail + 2);
     if (availIdx < 0) return this.failed('available ring is not RAM');
@@ -207,18 +207,18 @@ export class SplitVirtqueue {
     const head = this.read16(avail + 4 + 2 * (this.lastAvailIdx & (this.size - 1)));
     if (head < 0) return this.failed('available ring is not RAM');
     this.lastAvailIdx = (this.lastAvailIdx + 1) & 0xffff;
-    // "the device ... writes avail_event" (2.7.10): notify me when you pass the entry after this one.
+    // "the device ... writes avail_event" ("Available Buffer Notification Suppression"): notify me when you pass the entry after this one.
     if (!this.setAvailEvent()) return null;
     return this.walk(head);
   }
 
   /**
    * Return a chain to the driver through the used ring with the number of bytes written to its
-   * device-writable buffers (2.7.8 "The Virtqueue Used Ring"), then raise a used buffer notification
-   * unless the driver suppressed it (2.7.7, 2.7.10).
+   * device-writable buffers ("The Virtqueue Used Ring"), then raise a used buffer notification
+   * unless the driver suppressed it ("Used Buffer Notification Suppression").
    */
   push(chain: DescriptorChain, written: number): void {
-    if (!this.ready || this.owner.needsReset) return;
+    if (!this.ready || this.owner.needsReset()) return;
     const used = joinAddress(this.deviceLo, this.deviceHi);
     const slot = used + 4 + 8 * (this.usedIdx & (this.size - 1));
     this.view.setUint32(0, chain.head, true);
@@ -273,8 +273,7 @@ export class SplitVirtqueue {
   }
 
   /**
-   * Follow a chain from its head (2.7.5 "The Virtqueue Descriptor Table", 2.7.5.3 "Indirect
-   * Descriptors"), checking every rule a driver MUST follow that would otherwise make the device
+   * Follow a chain from its head ("The Virtqueue Descriptor Table", "Indirect Descriptors"), checking every rule a driver MUST follow that would otherwise make the device
    * loop, index outside a table, or mix up readable and writable buffers.
    */
   private walk(head: number): DescriptorChain | null {
@@ -385,7 +384,7 @@ export class SplitVirtqueue {
 
 /**
  * "vring_need_event": whether moving an index from old to new passed event, all modulo 2^16
- * (2.7.10 "Used Buffer Notification Suppression" with VIRTIO_F_EVENT_IDX).
+ * ("Used Buffer Notification Suppression" with VIRTIO_F_EVENT_IDX).
  */
 export function vringNeedEvent(event: number, newIdx: number, old: number): boolean {
   return ((newIdx - event - 1) & 0xffff) < ((newIdx - old) & 0xffff);
