@@ -1,12 +1,14 @@
 // The `samsara` command line: subcommand dispatch and the one error path. A usage error or an input
 // that cannot be used prints one line naming the problem and exits 2.
 
+import { benchCommand, BENCH_HELP } from './bench';
 import { runCommand, RUN_HELP } from './run';
 
 export class UsageError extends Error {}
 
 const COMMANDS: Record<string, { summary: string; help: string; main: (args: string[]) => Promise<number> }> = {
   run: { summary: 'run a guest machine (an ELF or a Linux Image) with its console on this terminal', help: RUN_HELP, main: runCommand },
+  bench: { summary: 'print speed figures for the guests in guests/, beside QEMU', help: BENCH_HELP, main: benchCommand },
 };
 
 export const HELP = `usage: samsara <command> [options]

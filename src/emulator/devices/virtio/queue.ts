@@ -273,8 +273,9 @@ export class SplitVirtqueue {
   }
 
   /**
-   * Follow a chain from its head ("The Virtqueue Descriptor Table", "Indirect Descriptors"), checking every rule a driver MUST follow that would otherwise make the device
-   * loop, index outside a table, or mix up readable and writable buffers.
+   * Follow a chain from its head ("The Virtqueue Descriptor Table", "Indirect Descriptors"), checking
+   * every rule a driver MUST follow that would otherwise make the device loop, index outside a table,
+   * or mix up readable and writable buffers.
    */
   private walk(head: number): DescriptorChain | null {
     if (head >= this.size) return this.failed(`head index ${head} is out of range (queue size ${this.size})`);
