@@ -84,13 +84,13 @@ export class Machine {
     const machine = this;
     const host = {
       bus: this.bus,
-      mtime: () => this.mtime(),
+      mtime: () => this.clint.guestMtime(this.mtime()),
       machineTrap: config.builtinSbi ? (h: Hart, cause: number) => this.machineTrap(h, cause) : undefined,
       get stopRequested() { return machine.stopRequested; },
     };
     for (let i = 0; i < n; i++) this.harts.push(new Hart(i, host));
 
-    this.clint = new Clint(n, () => this.mtime());
+    this.clint = new Clint(n, () => this.mtime(), () => this.harts.forEach((h) => this.updateInterrupts(h)));
     this.plic = new Plic(n, (context, asserted) => {
       const h = this.harts[context >> 1];
       h.setMipHw(context & 1 ? Irq.SEIP : Irq.MEIP, asserted);

@@ -29,9 +29,14 @@ export class Clint implements Device {
   /** Guest mtime = (mtime() + offset) mod 2^64. */
   private offset = 0n;
 
+  /**
+   * `onChange` is called after every write that can change an interrupt level (msip, mtimecmp,
+   * mtime), so that the machine can update the harts' MSIP and MTIP at once.
+   */
   constructor(
     readonly harts: number,
     private readonly mtime: () => number,
+    private readonly onChange: () => void = () => {},
   ) {
     if (!Number.isInteger(harts) || harts < 1 || harts > 4095) throw new RangeError(`bad hart count ${harts}`);
     this.msipBits = new Uint8Array(harts);
@@ -72,6 +77,11 @@ export class Clint implements Device {
     if (wrap >= 1n << 53n || BigInt(this.mtime()) < wrap) at = cmp > this.offset ? cmp - this.offset : 0n;
     else at = wrap + cmp;
     return at < 1n << 53n ? Number(at) : Infinity;
+  }
+
+  /** The guest-visible mtime (what the `time` CSR reads) at clock value `now`. */
+  guestMtime(now: number): number {
+    return this.offset === 0n ? now : Number(this.guestTime(now));
   }
 
   // ---- registers ----
@@ -117,6 +127,11 @@ export class Clint implements Device {
   }
 
   private store(offset: number, size: 4 | 8, value: bigint): void {
+    this.storeRegister(offset, size, value);
+    this.onChange();
+  }
+
+  private storeRegister(offset: number, size: 4 | 8, value: bigint): void {
     if (offset < MTIMECMP_BASE) {
       // msip: bit 0 is the level, the other bits are zero.
       if (size === 4 && (offset & 3) === 0 && offset >> 2 < this.harts) this.msipBits[offset >> 2] = Number(value & 1n);
