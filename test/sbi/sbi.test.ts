@@ -36,7 +36,8 @@ sbi-test: done
 `;
 
 /** The program's own lines (firmware banners come before them). */
-const ownLines = (out: string): string => out.slice(Math.max(0, out.indexOf('sbi-test: start')));
+// OpenSBI's console turns \n into \r\n.
+const ownLines = (out: string): string => out.slice(Math.max(0, out.indexOf('sbi-test: start'))).replace(/\r\n/g, '\n');
 
 describe.skipIf(!hasCommand(CC))('SBI calls from an S-mode program', () => {
   beforeAll(() => {
