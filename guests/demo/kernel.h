@@ -53,7 +53,7 @@ static inline void cpu_relax(void) { asm volatile("nop" ::: "memory"); }
 
 /*
  * Two kinds of spinlock, both used by the workload:
- *   struct amo_lock   test-and-set with amoswap.w.aq (the allocator and the console)
+ *   struct amo_lock   test-and-set with amoswap.w.aq (the object allocator)
  *   struct lrsc_lock  lr.w.aq / sc.w loop (the shared object lists)
  * Both count acquisitions and contended spins of the hart that takes them, for the statistics.
  */

@@ -17,6 +17,8 @@ static void console_lock_release(void)
 {
 	asm volatile("amoswap.w.rl zero, zero, %0" : "+A"(console_lock) :: "memory");
 }
+
+/* hartid + 1 of the hart printing an oops, or 0 */
 volatile int oops_in_progress;
 
 struct out { char *buf; size_t size, len; };

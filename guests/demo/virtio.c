@@ -148,9 +148,14 @@ void virtio_probe(void)
 	for (u32 i = 0; i < VIRTIO_SLOTS; i++) {
 		u64 pa = VIRTIO_PA + 0x1000UL * i;
 		volatile u32 *regs = (volatile u32 *)ioaddr(pa);
-		if (regs[MagicValue / 4] != VIRTIO_MAGIC || regs[Version / 4] != 2)
+		if (regs[MagicValue / 4] != VIRTIO_MAGIC)
 			continue;
 		u32 id = regs[DeviceID / 4];
+		if (id && regs[Version / 4] != 2) {
+			/* QEMU's default; run it with -global virtio-mmio.force-legacy=false */
+			printk("virtio-mmio@%lx: legacy (version %u) device %u, ignored\n", pa, regs[Version / 4], id);
+			continue;
+		}
 		if (id == 4 && !rng.regs) {
 			rng.regs = regs;
 			rng.pa = pa;

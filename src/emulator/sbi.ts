@@ -91,7 +91,7 @@ export class Sbi {
   }
 
   /** Enter S-mode at `pc` with a0 = hartid and a1 = `arg1` (the device tree, or HSM's opaque value). */
-  static enterSupervisor(h: Hart, pc: number, arg1: number): void {
+  static enterSupervisor(h: Hart, pc: number, arg1: number | bigint): void {
     h.setPriv(Priv.S);
     h.setPc(pc);
     h.setReg(10, h.id);
@@ -211,7 +211,7 @@ export class Sbi {
         if (start >= 1n << 53n) return [SbiError.INVALID_ADDRESS, 0];
         t.stopped = false;
         t.wfi = false;
-        Sbi.enterSupervisor(t, Number(start), Number(BigInt.asIntN(64, a(2))));
+        Sbi.enterSupervisor(t, Number(start), a(2));
         return [SbiError.SUCCESS, 0];
       }
       case 1: // hart_stop()

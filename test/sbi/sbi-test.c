@@ -49,7 +49,7 @@ void trap(void) {
 }
 
 void secondary_main(unsigned long hartid, unsigned long opaque) {
-	secondary_ran = (int)opaque;
+	secondary_ran = opaque == 0x8000000000000042UL ? 42 : -1; // all 64 bits arrive
 	sbi_call(EXT_HSM, 1, 0, 0, 0);  // hart_stop: does not return
 }
 
@@ -89,7 +89,7 @@ void main(unsigned long hartid, unsigned long dtb) {
 	// HSM: start another hart, which records its opaque value and stops itself.
 	unsigned long other = hartid == 0 ? 1 : 0;
 	line("other hart stopped before start:", sbi_call(EXT_HSM, 2, other, 0, 0).value == 1);
-	line("hart_start:", sbi_call(EXT_HSM, 0, other, (long)secondary_entry, 42).error);
+	line("hart_start:", sbi_call(EXT_HSM, 0, other, (long)secondary_entry, (long)0x8000000000000042UL).error);
 	for (unsigned long t = rdtime(); !secondary_ran && rdtime() - t < 100000000;) {}
 	line("secondary ran with opaque:", secondary_ran);
 	unsigned long t1 = rdtime();

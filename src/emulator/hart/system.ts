@@ -24,7 +24,8 @@ export function coldOp(h: Hart, op: Op, insn: number, imm: number, len: number):
     case Op.ECALL:
       return h.raise(h.priv === Priv.U ? Cause.EcallFromU : h.priv === Priv.S ? Cause.EcallFromS : Cause.EcallFromM);
     case Op.EBREAK:
-      return h.raise(Cause.Breakpoint, h.pcLo, h.pcHi);
+      // tval may be the pc or 0 (privileged spec, "Machine Trap Value Register"); 0 as QEMU.
+      return h.raise(Cause.Breakpoint);
     case Op.MRET:
       return mret(h, insn);
     case Op.SRET:
