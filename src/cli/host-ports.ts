@@ -4,39 +4,14 @@
 
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import { BlockPort, ClockPort, ConsolePort, EntropyPort } from '../emulator/ports';
+import { BlockPort, ConsolePort, EntropyPort } from '../emulator/ports';
 import { TIMEBASE_HZ } from '../emulator/virt-map';
 
-/** mtime from the host's monotonic clock, starting at 0. */
-export class HostClock implements ClockPort {
+/** The host's monotonic clock in mtime ticks, starting at 0 when created. */
+export class HostTime {
   private readonly start = process.hrtime.bigint();
-  private last = 0;
-  mtime(): number {
-    const ns = Number(process.hrtime.bigint() - this.start);
-    const t = Math.floor(ns / (1e9 / TIMEBASE_HZ));
-    if (t > this.last) this.last = t;
-    return this.last;
-  }
-}
-
-/**
- * mtime derived from execution: one tick per INSTRUCTIONS_PER_TICK instructions of virtual time (as
- * if each hart ran at 100 MIPS), plus whatever idle time was skipped. Two runs of the same image and
- * input see the same times.
- */
-export class VirtualClock implements ClockPort {
-  static readonly INSTRUCTIONS_PER_TICK = 10;
-  private skipped = 0;
-  private last = 0;
-  mtime(instructions: number): number {
-    const t = Math.floor(instructions / VirtualClock.INSTRUCTIONS_PER_TICK) + this.skipped;
-    if (t > this.last) this.last = t;
-    return this.last;
-  }
-  /** Jump forward so that mtime reads at least `target` (the machine is idle until then). */
-  skipTo(target: number, instructions: number): void {
-    const now = this.mtime(instructions);
-    if (target > now) this.skipped += target - now;
+  ticks(): number {
+    return Math.floor(Number(process.hrtime.bigint() - this.start) / (1e9 / TIMEBASE_HZ));
   }
 }
 

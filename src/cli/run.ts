@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Bios, boot } from '../emulator/loader/boot';
 import { Finish, Machine, RunResult } from '../emulator/machine';
-import { ClockPort } from '../emulator/ports';
+import { LinearClock } from '../emulator/clock';
 import { MAX_HARTS } from '../emulator/virt-map';
-import { FileDisk, HostClock, HostEntropy, StreamConsole, VirtualClock } from './host-ports';
+import { FileDisk, HostEntropy, HostTime, StreamConsole } from './host-ports';
 import { UsageError } from './main';
 import { Terminal } from './terminal';
 
@@ -156,7 +156,8 @@ export async function runCommand(args: string[]): Promise<number> {
     }
   }
   const console = new StreamConsole(1);
-  const clock = opts.clock === 'virtual' ? new VirtualClock() : new HostClock();
+  const clock = new LinearClock();
+  const hostTime = opts.clock === 'host' ? new HostTime() : undefined;
   let htifExit: Finish | undefined;
 
   for (;;) {
@@ -186,7 +187,7 @@ export async function runCommand(args: string[]): Promise<number> {
         : undefined,
     });
     if (opts.dtbOut) fs.writeFileSync(opts.dtbOut, info.dtb);
-    const outcome = await drive(machine, clock, console, opts.maxInsns);
+    const outcome = await drive(machine, clock, hostTime, console, opts.maxInsns);
     console.flush();
     if (outcome === 'max-insns') {
       process.stderr.write(`samsara run: stopped after ${machine.steps} instructions (--max-insns ${opts.maxInsns})\n`);
@@ -207,28 +208,33 @@ export async function runCommand(args: string[]): Promise<number> {
   }
 }
 
-/** Run the machine, feeding it console input and letting host time pass while it is idle. */
-async function drive(machine: Machine, clock: ClockPort, console: StreamConsole, maxInsns?: number): Promise<'finished' | 'max-insns' | 'quit'> {
+/**
+ * Run the machine, feeding it console input. mtime is linear in execution; with the host clock it is
+ * moved up to the host's time between slices and while idle; with the virtual clock only idle time
+ * is skipped, so that runs repeat exactly.
+ */
+async function drive(machine: Machine, clock: LinearClock, hostTime: HostTime | undefined, console: StreamConsole, maxInsns?: number): Promise<'finished' | 'max-insns' | 'quit'> {
   const terminal = new Terminal((bytes) => machine.consoleInput(bytes));
   try {
     for (;;) {
       const budget = maxInsns === undefined ? SLICE : Math.min(SLICE, maxInsns - machine.steps);
       if (budget <= 0) return 'max-insns';
+      if (hostTime) clock.set(machine.virtualTime, hostTime.ticks());
       const result = machine.run(budget);
       console.flush();
       if (result === RunResult.Finished) return 'finished';
       if (terminal.quit) return 'quit';
       if (result === RunResult.Idle) {
         const deadline = machine.nextTimerDeadline();
-        if (clock instanceof VirtualClock) {
-          if (deadline !== Infinity) clock.skipTo(deadline, machine.virtualTime);
+        if (!hostTime) {
+          if (deadline !== Infinity) clock.set(machine.virtualTime, deadline);
           else if (!(await terminal.waitForInput(Infinity))) {
             machine.finish({ kind: 'fatal', message: 'every hart waits for an interrupt and none can come (no timer set, no input)' });
             return 'finished';
           }
         } else {
-          const ms = deadline === Infinity ? 50 : Math.min(50, Math.max(0, (deadline - machine.mtime()) / 10_000));
-          await terminal.waitForInput(ms);
+          const ms = deadline === Infinity ? 50 : Math.min(50, Math.max(0, (deadline - hostTime.ticks()) / 10_000));
+          await terminal.waitForInput(ms); // the clock catches up with the host at the top of the loop
         }
       } else {
         await new Promise((resolve) => setImmediate(resolve));

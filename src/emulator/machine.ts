@@ -56,19 +56,19 @@ export class Machine {
   readonly test: SifiveTest;
   readonly virtio: VirtioMmio[] = [];
   readonly sbi?: Sbi;
-  /** Virtual time, counted in instructions of one hart: advances by each round's longest turn. */
-  virtualTime = 0;
-  /** Steps (instructions retired plus traps taken) by all harts. */
+  /** Steps taken by all harts in completed turns (see `position`). */
   steps = 0;
   /** Set when the machine must stop (power-off, reset, fatal error); run() returns Finished. */
   finished?: Finish;
   /** Read by the harts after stores that reach devices. */
   stopRequested = false;
+  /** Told of every trap any hart takes (for statistics and recordings). */
+  onTrap?: (hart: Hart, cause: number, interrupt: boolean) => void;
   private readonly input: number[] = [];
   private readonly quantum: number;
   private readonly clock: ClockPort;
   private readonly consolePort: ConsolePort;
-  /** The hart whose turn it is, and its instret when the turn began (for mtime within a turn). */
+  /** The hart whose turn it is, and its step count when the turn began. */
   private current: Hart | undefined;
   private turnStart = 0;
   private lastRan: Hart | undefined;
@@ -87,6 +87,7 @@ export class Machine {
       mtime: () => this.clint.guestMtime(this.mtime()),
       machineTrap: config.builtinSbi ? (h: Hart, cause: number) => this.machineTrap(h, cause) : undefined,
       get stopRequested() { return machine.stopRequested; },
+      onTrap: (h: Hart, cause: number, interrupt: boolean) => machine.onTrap?.(h, cause, interrupt),
     };
     for (let i = 0; i < n; i++) this.harts.push(new Hart(i, host));
 
@@ -123,10 +124,23 @@ export class Machine {
     }
   }
 
-  /** The current mtime (CLINT, time CSR). Within a hart's turn it includes the turn's progress. */
-  mtime(): number {
+  /**
+   * The machine's position: steps taken by all harts (instructions retired plus exceptions raised).
+   * Exact at every instruction boundary, including in the middle of a hart's turn.
+   */
+  get position(): number {
     const h = this.current;
-    return this.clock.mtime(this.virtualTime + (h ? h.instret - this.turnStart : 0));
+    return this.steps + (h ? h.steps - this.turnStart : 0);
+  }
+
+  /** Virtual time in instructions of one hart: the position shared out among the harts. */
+  get virtualTime(): number {
+    return this.position / this.harts.length;
+  }
+
+  /** The current mtime of the machine's clock (the CLINT's time base). */
+  mtime(): number {
+    return this.clock.mtime(this.virtualTime);
   }
 
   finish(event: Finish): void {
@@ -134,9 +148,13 @@ export class Machine {
     this.stopRequested = true;
   }
 
-  /** Bytes typed on the console: delivered to the UART (or SBI getchar) as the guest takes them. */
+  /**
+   * Bytes typed on the console, entering the machine now: as many as the UART's FIFO takes go in at
+   * once, the rest at the start of later turns (or to SBI getchar), in order.
+   */
   consoleInput(bytes: Uint8Array | readonly number[]): void {
     for (const b of bytes) this.input.push(b & 0xff);
+    this.feedUart();
   }
 
   get pendingInput(): number {
@@ -145,35 +163,25 @@ export class Machine {
 
   /**
    * Run the harts in turns until `budget` steps have been taken, every hart is idle, or the machine
-   * finishes.
+   * finishes. Each hart's turn lasts up to the quantum; `onTurn` hears of every turn that ran.
    */
-  run(budget: number): RunResult {
+  run(budget: number, onTurn?: (hart: Hart, steps: number) => void): RunResult {
     const limit = this.steps + budget;
     while (this.steps < limit) {
       if (this.stopRequested) return RunResult.Finished;
-      this.feedUart();
-      let longest = 0;
+      let ran = false;
       for (const h of this.harts) {
-        if (h.stopped) continue;
-        this.updateInterrupts(h);
-        if (h.wfi) {
-          if (!h.interruptWaiting) continue;
-          h.wfi = false;
+        if (this.steps >= limit) break;
+        if (!this.beginTurn(h)) continue;
+        const n = this.continueTurn(h, Math.min(this.quantum, limit - this.steps));
+        this.endTurn();
+        if (n > 0) {
+          ran = true;
+          onTurn?.(h, n);
         }
-        // A reservation does not survive another hart's turn: that hart may have written the address.
-        if (this.lastRan !== h) h.reservation = -1;
-        this.lastRan = h;
-        this.current = h;
-        this.turnStart = h.instret;
-        const n = runHart(h, Math.min(this.quantum, limit - this.steps));
-        this.current = undefined;
-        this.steps += n;
-        if (n > longest) longest = n;
-        if (this.stopRequested) break;
+        if (this.stopRequested) return RunResult.Finished;
       }
-      this.virtualTime += longest;
-      if (this.stopRequested) return RunResult.Finished;
-      if (longest === 0) {
+      if (!ran) {
         if (this.harts.every((h) => h.stopped)) {
           this.finish({ kind: 'fatal', message: 'every hart is stopped (SBI hart_stop) and none can be started' });
           return RunResult.Finished;
@@ -182,6 +190,42 @@ export class Machine {
       }
     }
     return RunResult.Budget;
+  }
+
+  /**
+   * Start hart h's turn: update its interrupt lines and, if it can run (started, and not waiting in
+   * WFI with nothing pending), feed waiting console input, drop a reservation that another hart's
+   * turn may have broken, and take a pending interrupt. Returns false if the hart cannot run now;
+   * then nothing has changed. A replay calls this at the start of every recorded turn.
+   */
+  beginTurn(h: Hart): boolean {
+    if (h.stopped) return false;
+    this.updateInterrupts(h);
+    if (h.wfi && !h.interruptWaiting) return false;
+    h.wfi = false;
+    this.current = h;
+    this.turnStart = h.steps;
+    this.feedUart();
+    // A reservation does not survive another hart's turn: that hart may have written the address.
+    if (this.lastRan !== h) h.reservation = -1;
+    this.lastRan = h;
+    h.checkInterrupts();
+    return true;
+  }
+
+  /** Run the current turn's hart for up to `max` more steps; returns the steps taken. */
+  continueTurn(h: Hart, max: number): number {
+    const before = h.steps;
+    runHart(h, max);
+    return h.steps - before;
+  }
+
+  /** End the current turn. */
+  endTurn(): void {
+    const h = this.current;
+    if (!h) return;
+    this.steps += h.steps - this.turnStart;
+    this.current = undefined;
   }
 
   /** The earliest mtime at which a timer will raise an interrupt on some hart, or Infinity. */

@@ -21,6 +21,8 @@ export interface HartHost {
   machineTrap?(hart: Hart, cause: number): boolean;
   /** Set when the machine must stop (power-off, a fatal error): the hart leaves its loop promptly. */
   readonly stopRequested: boolean;
+  /** Told of every trap taken (for statistics and recordings), before the hart moves to the handler. */
+  onTrap?(hart: Hart, cause: number, interrupt: boolean): void;
 }
 
 export const TLB_SIZE = 256;
@@ -64,6 +66,8 @@ export class Hart implements WriteCacheOwner {
 
   /** Instructions retired. */
   instret = 0;
+  /** Steps: instructions retired plus exceptions raised (the unit of positions in a recording). */
+  steps = 0;
   /** minstret - instret and mcycle - instret, as written by software (bigint: rare, cold). */
   instretOffset = 0n;
   cycleOffset = 0n;
@@ -119,6 +123,7 @@ export class Hart implements WriteCacheOwner {
     this.satpLo = this.satpHi = 0;
     this.fcsr = 0;
     this.instret = 0;
+    this.steps = 0;
     this.instretOffset = this.cycleOffset = 0n;
     this.reservation = -1;
     this.wfi = false;
@@ -177,6 +182,7 @@ export class Hart implements WriteCacheOwner {
    */
   takeTrap(interrupt: boolean): void {
     const cause = this.trapCause;
+    this.host.onTrap?.(this, cause, interrupt);
     const bit = 1 << cause;
     const delegated = this.priv <= Priv.S && ((interrupt ? this.mideleg : this.medeleg) & bit) !== 0;
     const causeHi = interrupt ? 0x80000000 | 0 : 0;

@@ -22,13 +22,15 @@ const scratch: Int32Array = new Int32Array(4);
 const EMPTY: Int32Array = new Int32Array(4);
 
 /**
- * Run up to `budget` steps (retired instructions plus traps taken) and return the number taken.
- * Returns early when the hart waits for an interrupt (h.wfi) or the host asks to stop.
+ * Run up to `budget` steps and return the number taken. A step is an instruction that retires or
+ * raises an exception; an interrupt taken is not a step. The count is exact, and splitting a run
+ * into several calls changes nothing, so that a replay can stop at any position. Returns early when
+ * the hart waits for an interrupt (h.wfi) or the host asks to stop. Pending interrupts are taken
+ * after instructions that can enable them (CSR writes, xRET); the machine takes them at the start of
+ * each turn.
  */
 export function run(h: Hart, budget: number): number {
-  if (h.stopped) return 0;
-  if (h.pendingInterrupt() >= 0) h.checkInterrupts();
-  if (h.wfi) return 0;
+  if (h.stopped || h.wfi) return 0;
   const x = h.x;
   const f = h.f;
   const bus = h.bus;
@@ -43,6 +45,7 @@ export function run(h: Hart, budget: number): number {
   const wDelta = h.wDelta;
   const host = h.host;
   const instretBase = h.instret;
+  const stepsBase = h.steps;
 
   let pcLo = h.pcLo;
   let pcHi = h.pcHi;
@@ -61,6 +64,7 @@ export function run(h: Hart, budget: number): number {
         h.pcLo = pcLo;
         h.pcHi = pcHi;
         h.instret = instretBase + n - traps;
+        h.steps = stepsBase + n;
         h.takeTrap(false);
         pcLo = h.pcLo;
         pcHi = h.pcHi;
@@ -94,6 +98,7 @@ export function run(h: Hart, budget: number): number {
           h.pcLo = pcLo;
           h.pcHi = pcHi;
           h.instret = instretBase + n - traps;
+          h.steps = stepsBase + n;
           h.takeTrap(false);
           pcLo = h.pcLo;
           pcHi = h.pcHi;
@@ -244,6 +249,7 @@ export function run(h: Hart, budget: number): number {
           h.pcLo = pcLo;
           h.pcHi = pcHi;
           h.instret = instretBase + n - traps;
+          h.steps = stepsBase + n;
           if (storeSlow(h, aLo, aHi, size, x[r2], x[r2 + 1]) === StoreResult.Trap) { trapped = true; break; }
           if (host.stopRequested) {
             pcLo = (pcLo + len) | 0;
@@ -426,6 +432,7 @@ export function run(h: Hart, budget: number): number {
         h.pcLo = pcLo;
         h.pcHi = pcHi;
         h.instret = instretBase + n - traps;
+        h.steps = stepsBase + n;
         if (!coldOp(h, op, c[s + 3], imm, len)) { trapped = true; break; }
         pcLo = h.pcLo;
         pcHi = h.pcHi;
@@ -434,11 +441,10 @@ export function run(h: Hart, budget: number): number {
         // Privilege, enables or mappings may have changed: interrupts may now be taken.
         if (h.pendingInterrupt() >= 0) {
           h.instret = instretBase + n - traps;
+          h.steps = stepsBase + n;
           h.checkInterrupts();
           pcLo = h.pcLo;
           pcHi = h.pcHi;
-          n++;
-          traps++;
         }
         if (h.wfi || host.stopRequested) budget = n;
         continue;
@@ -449,6 +455,7 @@ export function run(h: Hart, budget: number): number {
       h.pcLo = pcLo;
       h.pcHi = pcHi;
       h.instret = instretBase + n - traps;
+      h.steps = stepsBase + n;
       h.takeTrap(false);
       pcLo = h.pcLo;
       pcHi = h.pcHi;
@@ -461,5 +468,6 @@ export function run(h: Hart, budget: number): number {
   h.pcLo = pcLo;
   h.pcHi = pcHi;
   h.instret = instretBase + n - traps;
+  h.steps = stepsBase + n;
   return n;
 }
