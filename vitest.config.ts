@@ -1,6 +1,13 @@
+import * as path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
+// Tests import `../src/...` for types, but run against the compiled `out/` (npm test builds first):
+// TypeScript inlines `const enum` ids there, which the interpreter's dispatch needs to be fast
+// (research/perf.md); vitest's per-file transform cannot inline them across files.
 export default defineConfig({
+  resolve: {
+    alias: [{ find: /^(?:\.\.\/)+src\/(.*)$/, replacement: path.join(__dirname, 'out/$1') }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,

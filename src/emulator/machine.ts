@@ -10,7 +10,8 @@ import { Uart16550 } from './devices/uart16550';
 import { VirtioMmio } from './devices/virtio/mmio';
 import { VirtioBlock } from './devices/virtio/blk';
 import { VirtioRng } from './devices/virtio/rng';
-import { Hart } from './hart/hart';
+import { Device, DeviceState } from './devices/device';
+import { Hart, HartState } from './hart/hart';
 import { run as runHart } from './hart/interpreter';
 import { Access, translate } from './hart/mmu';
 import { Cause, Irq } from './hart/trap';
@@ -40,6 +41,15 @@ export const enum RunResult {
   Idle = 1,
   /** The guest powered off or reset, or a fatal condition stopped the machine: see Machine.finished. */
   Finished = 2,
+}
+
+export interface MachineState {
+  readonly harts: readonly HartState[];
+  readonly devices: readonly (readonly [string, DeviceState])[];
+  readonly sbiTimer: readonly number[];
+  readonly steps: number;
+  readonly input: readonly number[];
+  readonly lastRan: number;
 }
 
 export type Finish =
@@ -226,6 +236,50 @@ export class Machine {
     if (!h) return;
     this.steps += h.steps - this.turnStart;
     this.current = undefined;
+  }
+
+  /**
+   * The machine's whole state except RAM (harts, devices, SBI, scheduler), structured-clonable.
+   * Caches (TLBs, decoded code) are never part of it.
+   */
+  snapshotState(): MachineState {
+    if (this.current) throw new Error('cannot snapshot in the middle of a turn');
+    return {
+      harts: this.harts.map((h) => h.snapshot()),
+      devices: this.devices().map(([name, d]) => [name, d.snapshot()] as const),
+      sbiTimer: this.sbi ? [...this.sbi.timer] : [],
+      steps: this.steps,
+      input: [...this.input],
+      lastRan: this.lastRan?.id ?? -1,
+    };
+  }
+
+  restoreState(s: MachineState): void {
+    if (s.harts.length !== this.harts.length) throw new Error(`snapshot has ${s.harts.length} harts, the machine ${this.harts.length}`);
+    this.harts.forEach((h, i) => h.restore(s.harts[i]));
+    const devices = new globalThis.Map(this.devices());
+    for (const [name, state] of s.devices) {
+      const d = devices.get(name);
+      if (!d) throw new Error(`snapshot has a device '${name}' this machine lacks`);
+      d.restore(state);
+    }
+    if (this.sbi) s.sbiTimer.forEach((t, i) => { this.sbi!.timer[i] = t; });
+    this.steps = s.steps;
+    this.input.length = 0;
+    this.input.push(...s.input);
+    this.lastRan = s.lastRan >= 0 ? this.harts[s.lastRan] : undefined;
+    this.current = undefined;
+    this.finished = undefined;
+    this.stopRequested = false;
+    this.bus.invalidateAllCode();
+  }
+
+  /** Every device with state, by a stable name. */
+  private devices(): [string, Device][] {
+    return [
+      ['clint', this.clint], ['plic', this.plic], ['uart', this.uart], ['test', this.test],
+      ...this.virtio.map((v, i) => [`virtio${i}`, v] as [string, Device]),
+    ];
   }
 
   /** The earliest mtime at which a timer will raise an interrupt on some hart, or Infinity. */

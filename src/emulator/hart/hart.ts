@@ -107,6 +107,25 @@ export class Hart implements WriteCacheOwner {
     host.bus.addWriteCache(this);
   }
 
+  /** The architectural state (no caches), structured-clonable, for checkpoints and recordings. */
+  snapshot(): HartState {
+    const scalars: Record<string, number | bigint | boolean> = {};
+    for (const k of SCALARS) scalars[k] = this[k];
+    return { scalars, x: this.x.slice(), f: this.f.slice(), pmpcfg: this.pmpcfg.slice(), pmpaddr: this.pmpaddr.slice() };
+  }
+
+  restore(s: HartState): void {
+    for (const k of SCALARS) {
+      if (!(k in s.scalars)) throw new Error(`hart ${this.id}: snapshot lacks ${k}`);
+      (this as unknown as Record<string, unknown>)[k] = s.scalars[k];
+    }
+    this.x.set(s.x);
+    this.f.set(s.f);
+    this.pmpcfg.set(s.pmpcfg);
+    this.pmpaddr.set(s.pmpaddr);
+    this.flushTlb();
+  }
+
   get bus(): Bus {
     return this.host.bus;
   }
@@ -271,6 +290,23 @@ export class Hart implements WriteCacheOwner {
     if (level) this.mipHw |= bit;
     else this.mipHw &= ~bit;
   }
+}
+
+/** The hart's scalar architectural state: everything snapshot() saves besides the register files. */
+const SCALARS = [
+  'pcLo', 'pcHi', 'priv', 'mstatus', 'medeleg', 'mideleg', 'mie', 'mipSw', 'mipHw',
+  'mtvecLo', 'mtvecHi', 'stvecLo', 'stvecHi', 'mepcLo', 'mepcHi', 'sepcLo', 'sepcHi',
+  'mcauseLo', 'mcauseHi', 'scauseLo', 'scauseHi', 'mtvalLo', 'mtvalHi', 'stvalLo', 'stvalHi',
+  'mscratchLo', 'mscratchHi', 'sscratchLo', 'sscratchHi', 'satpLo', 'satpHi', 'mcounteren', 'scounteren',
+  'fcsr', 'instret', 'steps', 'instretOffset', 'cycleOffset', 'reservation', 'wfi', 'stopped',
+] as const;
+
+export interface HartState {
+  readonly scalars: Readonly<Record<string, number | bigint | boolean>>;
+  readonly x: Int32Array;
+  readonly f: Int32Array;
+  readonly pmpcfg: Int32Array;
+  readonly pmpaddr: Int32Array;
 }
 
 const PRIORITY = [Cause.MEI, Cause.MSI, Cause.MTI, Cause.SEI, Cause.SSI, Cause.STI];
