@@ -2,12 +2,16 @@
 // that cannot be used prints one line naming the problem and exits 2.
 
 import { benchCommand, BENCH_HELP } from './bench';
-import { runCommand, RUN_HELP } from './run';
+import { infoCommand, INFO_HELP, replayCommand, REPLAY_HELP } from './replay';
+import { recordCommand, runCommand, RUN_HELP } from './run';
 
 export class UsageError extends Error {}
 
 const COMMANDS: Record<string, { summary: string; help: string; main: (args: string[]) => Promise<number> }> = {
   run: { summary: 'run a guest machine (an ELF or a Linux Image) with its console on this terminal', help: RUN_HELP, main: runCommand },
+  record: { summary: 'run a guest as `run` does and record it into a file (-o FILE)', help: RUN_HELP.replace('usage: samsara run [options] <image>', 'usage: samsara record -o FILE [options] <image>'), main: recordCommand },
+  replay: { summary: 'replay a recording, with its console output', help: REPLAY_HELP, main: replayCommand },
+  info: { summary: "print a recording's header and event statistics", help: INFO_HELP, main: infoCommand },
   bench: { summary: 'print speed figures for the guests in guests/, beside QEMU', help: BENCH_HELP, main: benchCommand },
 };
 

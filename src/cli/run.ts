@@ -3,10 +3,13 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Bios, boot } from '../emulator/loader/boot';
-import { Finish, Machine, RunResult } from '../emulator/machine';
+import { Machine, RunResult } from '../emulator/machine';
 import { LinearClock } from '../emulator/clock';
 import { MAX_HARTS } from '../emulator/virt-map';
 import { FileDisk, HostEntropy, HostTime, StreamConsole } from './host-ports';
+import { fileSink, recordingHeader } from './recording-file';
+import { RecordingTaps } from '../rr/recorder';
+import { Session } from '../rr/session';
 import { UsageError } from './main';
 import { Terminal } from './terminal';
 
@@ -43,6 +46,8 @@ const MIB = 1 << 20;
 const SLICE = 2_000_000;
 
 export interface RunOptions {
+  /** `samsara record`: where the recording goes. */
+  output?: string;
   image: string;
   harts: number;
   mem: number;
@@ -56,11 +61,12 @@ export interface RunOptions {
   dtbOut?: string;
 }
 
-export function parseRunArgs(args: string[]): RunOptions {
+export function parseRunArgs(args: string[], record = false): RunOptions {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
     options: {
+      ...(record ? { output: { type: 'string' as const, short: 'o' } } : {}),
       harts: { type: 'string' },
       mem: { type: 'string' },
       append: { type: 'string' },
@@ -92,7 +98,10 @@ export function parseRunArgs(args: string[]): RunOptions {
     maxInsns = integer('--max-insns', values['max-insns']);
     if (maxInsns < 1) throw new UsageError(`--max-insns must be at least 1 (got ${values['max-insns']})`);
   }
+  const output = (values as { output?: string }).output;
+  if (record && !output) throw new UsageError('no output file given (usage: samsara record -o FILE [options] <image>)');
   return {
+    output,
     image: positionals[0],
     harts,
     mem: values.mem === undefined ? 256 * MIB : parseSize(values.mem),
@@ -143,7 +152,14 @@ function parseBios(text: string): Bios {
 }
 
 export async function runCommand(args: string[]): Promise<number> {
-  const opts = parseRunArgs(args);
+  return runOrRecord(parseRunArgs(args));
+}
+
+export async function recordCommand(args: string[]): Promise<number> {
+  return runOrRecord(parseRunArgs(args, true));
+}
+
+async function runOrRecord(opts: RunOptions): Promise<number> {
   const kernel = readInput('image', opts.image);
   const bios = parseBios(opts.bios);
   const initrd = opts.initrd === undefined ? undefined : readInput('--initrd', opts.initrd);
@@ -156,18 +172,18 @@ export async function runCommand(args: string[]): Promise<number> {
     }
   }
   const console = new StreamConsole(1);
-  const clock = new LinearClock();
   const hostTime = opts.clock === 'host' ? new HostTime() : undefined;
-  let htifExit: Finish | undefined;
 
   for (;;) {
+    const clock = new LinearClock();
+    const taps = new RecordingTaps();
     const machine = new Machine({
       harts: opts.harts,
       memSize: opts.mem,
       clock,
       console,
-      entropy: new HostEntropy(),
-      drive: disk,
+      entropy: taps.entropy(new HostEntropy()),
+      drive: disk && taps.block(disk),
       builtinSbi: bios.kind === 'builtin',
     });
     const info = boot(machine, {
@@ -179,32 +195,42 @@ export async function runCommand(args: string[]): Promise<number> {
       htif: opts.htif
         ? {
           putchar: (b) => console.write(Uint8Array.of(b)),
-          onEvent: (ev) => {
-            htifExit = ev.kind === 'exit' ? { kind: 'poweroff', code: ev.code } : { kind: 'fatal', message: `unsupported HTIF command 0x${ev.value.toString(16)}` };
-            machine.finish(htifExit);
-          },
+          onEvent: (ev) => machine.finish(ev.kind === 'exit' ? { kind: 'poweroff', code: ev.code } : { kind: 'fatal', message: `unsupported HTIF command 0x${ev.value.toString(16)}` }),
         }
         : undefined,
     });
     if (opts.dtbOut) fs.writeFileSync(opts.dtbOut, info.dtb);
-    const outcome = await drive(machine, clock, hostTime, console, opts.maxInsns);
+    const session = new Session(machine, clock, taps);
+    if (opts.output) {
+      session.startRecording(fileSink(opts.output), recordingHeader(opts, machine, { kernel, bios, initrd, disk, tohost: info.htif?.tohost }));
+    }
+    const outcome = await drive(session, hostTime, console, opts.maxInsns);
     console.flush();
+    const f = machine.finished;
+    const rec = session.stopRecording(
+      outcome === 'max-insns' ? 'limit' : outcome === 'quit' ? 'stopped' : f?.kind ?? 'stopped',
+      f?.kind === 'poweroff' ? f.code : 0,
+    );
+    if (rec) process.stderr.write(`samsara record: wrote ${opts.output}: ${rec.stats.steps} steps, ${rec.bytes} bytes\n`);
     if (outcome === 'max-insns') {
-      process.stderr.write(`samsara run: stopped after ${machine.steps} instructions (--max-insns ${opts.maxInsns})\n`);
+      process.stderr.write(`samsara: stopped after ${machine.steps} instructions (--max-insns ${opts.maxInsns})\n`);
       return EXIT_MAX_INSNS;
     }
     if (outcome === 'quit') return 0;
-    const f = machine.finished!;
-    if (f.kind === 'reset') {
+    if (f!.kind === 'reset') {
+      if (opts.output) {
+        process.stderr.write('samsara record: the guest asked for a reset; the recording ends here\n');
+        return 0;
+      }
       process.stderr.write('samsara run: the guest asked for a reset; rebooting\n');
       continue;
     }
-    if (f.kind === 'fatal') {
-      process.stderr.write(`samsara run: ${f.message}\n`);
+    if (f!.kind === 'fatal') {
+      process.stderr.write(`samsara: ${f!.message}\n`);
       return EXIT_FATAL;
     }
     disk?.close();
-    return f.code & 0xff;
+    return f!.code & 0xff;
   }
 }
 
@@ -213,21 +239,22 @@ export async function runCommand(args: string[]): Promise<number> {
  * moved up to the host's time between slices and while idle; with the virtual clock only idle time
  * is skipped, so that runs repeat exactly.
  */
-async function drive(machine: Machine, clock: LinearClock, hostTime: HostTime | undefined, console: StreamConsole, maxInsns?: number): Promise<'finished' | 'max-insns' | 'quit'> {
-  const terminal = new Terminal((bytes) => machine.consoleInput(bytes));
+async function drive(session: Session, hostTime: HostTime | undefined, console: StreamConsole, maxInsns?: number): Promise<'finished' | 'max-insns' | 'quit'> {
+  const machine = session.machine;
+  const terminal = new Terminal((bytes) => session.input(bytes));
   try {
     for (;;) {
       const budget = maxInsns === undefined ? SLICE : Math.min(SLICE, maxInsns - machine.steps);
       if (budget <= 0) return 'max-insns';
-      if (hostTime) clock.set(machine.virtualTime, hostTime.ticks());
-      const result = machine.run(budget);
+      if (hostTime) session.setClock(hostTime.ticks());
+      const result = session.run(budget);
       console.flush();
       if (result === RunResult.Finished) return 'finished';
       if (terminal.quit) return 'quit';
       if (result === RunResult.Idle) {
         const deadline = machine.nextTimerDeadline();
         if (!hostTime) {
-          if (deadline !== Infinity) clock.set(machine.virtualTime, deadline);
+          if (deadline !== Infinity) session.setClock(deadline);
           else if (!(await terminal.waitForInput(Infinity))) {
             machine.finish({ kind: 'fatal', message: 'every hart waits for an interrupt and none can come (no timer set, no input)' });
             return 'finished';

@@ -185,10 +185,8 @@ export class Machine {
         if (!this.beginTurn(h)) continue;
         const n = this.continueTurn(h, Math.min(this.quantum, limit - this.steps));
         this.endTurn();
-        if (n > 0) {
-          ran = true;
-          onTurn?.(h, n);
-        }
+        onTurn?.(h, n);
+        if (n > 0) ran = true;
         if (this.stopRequested) return RunResult.Finished;
       }
       if (!ran) {

@@ -1,0 +1,95 @@
+// `samsara replay FILE` and `samsara info FILE`.
+
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DivergenceError, Replayer } from '../rr/replayer';
+import { BlockKind, decodeEvents } from '../rr/format';
+import { EventStats } from '../rr/stats';
+import { StreamConsole } from './host-ports';
+import { UsageError } from './main';
+import { openRecording } from './recording-file';
+
+export const REPLAY_HELP = `usage: samsara replay [--quiet] <recording>
+
+Re-execute a recording from its snapshot, with every input taken from the log, and print the guest's
+console output as it was recorded. A replay that departs from the recording stops with an error that
+names the hart, the position, the pc and the event expected (exit 3).
+
+  --quiet   do not print the console output
+  --stats   print the event statistics at the end
+`;
+
+export const INFO_HELP = `usage: samsara info <recording>
+
+Print a recording's header, its length in steps per hart, and statistics per event kind.
+`;
+
+export const EXIT_DIVERGED = 3;
+
+export async function replayCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { quiet: { type: 'boolean' }, stats: { type: 'boolean' } } });
+  if (positionals.length !== 1) throw new UsageError('one recording expected (usage: samsara replay <recording>)');
+  const file = positionals[0];
+  const recording = openRecording(file);
+  const console = new StreamConsole(1);
+  const out = values.quiet ? { write: () => {} } : console;
+  let replayer: Replayer;
+  try {
+    replayer = new Replayer(recording, out, file);
+    while (!replayer.ended) {
+      const before = replayer.position;
+      replayer.runTo(before + 20_000_000);
+      console.flush();
+      if (replayer.position === before && !replayer.ended) break; // cut off: no more events
+    }
+  } catch (e) {
+    console.flush();
+    if (e instanceof DivergenceError) {
+      process.stderr.write(`samsara replay: ${e.message}\n`);
+      return EXIT_DIVERGED;
+    }
+    throw e;
+  }
+  console.flush();
+  if (values.stats) process.stderr.write(replayer.stats.format() + '\n');
+  if (!replayer.ended) {
+    const t = recording.truncated;
+    process.stderr.write(`samsara replay: ${file} is cut off${t ? ` at byte ${t.size} (last complete block ends at byte ${t.at})` : ''}; replayed up to position ${replayer.position}\n`);
+    return 0;
+  }
+  const end = replayer.ended;
+  process.stderr.write(`samsara replay: replayed ${end.position} steps to the end (${end.reason}${end.reason === 'poweroff' ? `, code ${end.code}` : ''})\n`);
+  return 0;
+}
+
+export async function infoCommand(args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  if (positionals.length !== 1) throw new UsageError('one recording expected (usage: samsara info <recording>)');
+  const file = positionals[0];
+  const rec = openRecording(file);
+  const h = rec.header;
+  const lines = [
+    `${file}: Samsara Replay recording, format version ${rec.version}, made by samsara ${h.samsara} on ${h.created}`,
+    `  command: samsara ${h.command}`,
+    `  machine: ${h.machine.harts} hart(s), ${h.machine.memSize / 2 ** 20} MiB RAM, ${h.machine.builtinSbi ? 'built-in SBI' : 'M-mode firmware or bare metal'}` +
+      `${h.machine.drive ? `, ${h.machine.drive.readOnly ? 'read-only' : 'writable'} disk of ${h.machine.drive.size} bytes` : ''}${h.machine.htif ? ', HTIF' : ''}`,
+    `  bootargs: ${JSON.stringify(h.bootargs)}`,
+    ...h.images.map((i) => `  ${i.role}: ${i.name} (${i.size} bytes${i.sha256 ? `, sha256 ${i.sha256}` : ''})`),
+    `  blocks: ${rec.blocks.length}${rec.truncated ? ` (cut off at byte ${rec.truncated.size}; the last complete block ends at byte ${rec.truncated.at})` : ''}`,
+  ];
+  const stats = new EventStats();
+  let started = false;
+  let end: string | undefined;
+  for (const block of rec.blocks) {
+    if (block.kind !== BlockKind.Events) continue;
+    const { start, events } = decodeEvents(block, file);
+    if (!started) { stats.start(h.machine.harts, start); started = true; }
+    for (const e of events) {
+      stats.add(e);
+      if (e.kind === 8) end = `${e.reason}${e.reason === 'poweroff' ? ` (code ${e.code})` : ''} at position ${e.position}`;
+    }
+  }
+  lines.push(`  ends: ${end ?? 'no end event (the recording was cut off)'}`);
+  process.stdout.write(lines.join('\n') + '\n' + stats.format(fs.statSync(file).size) + '\n');
+  return 0;
+}

@@ -1,0 +1,240 @@
+// The recording file format, declared once: the file header, the block framing, the event kinds and
+// their records, with the one writer and the one reader.
+//
+//   file   = magic "SAMSARA\n", u32 FORMAT_VERSION, u32 header length, header (JSON), u32 crc32(header),
+//            then blocks until the end of the file
+//   block  = u32 BLOCK_MAGIC, u8 block kind, u32 sequence number, u32 stored length, u32 raw length,
+//            u32 crc32 (of the 17 bytes before it and of the stored payload), stored payload (deflate)
+//
+// Blocks are appended and each is complete in itself, so a file cut off at any byte (a killed
+// process, a full disk) is readable up to its last complete block. A complete block whose checksum
+// fails is corruption and is reported with the block's number and offset, never replayed.
+//
+// Any change to the header, the blocks or the records must bump FORMAT_VERSION.
+
+import { deflateSync, inflateSync } from 'fflate';
+import { ByteReader, ByteWriter, crc32, decodeJson, encodeJson, FormatError } from './codec';
+
+export const MAGIC = 'SAMSARA\n';
+export const FORMAT_VERSION = 1;
+const BLOCK_MAGIC = 0x314b4c42; // "BLK1"
+const BLOCK_HEADER = 21;
+
+export const enum BlockKind {
+  /** The machine state the recording starts from (MachineState, clock and RAM pages). */
+  Snapshot = 1,
+  /** Events, in order. */
+  Events = 2,
+}
+
+/** The recording's header: what machine, from what images, made by what. */
+export interface RecordingHeader {
+  readonly samsara: string;
+  readonly created: string;
+  readonly machine: {
+    readonly harts: number;
+    readonly memSize: number;
+    readonly builtinSbi: boolean;
+    readonly drive?: { readonly size: number; readonly readOnly: boolean };
+    readonly entropy: boolean;
+    /** The riscv-tests HTIF convention: the physical address of `tohost`. */
+    readonly htif?: { readonly tohost: number };
+  };
+  /** What was booted, with SHA-256 hashes of the files given. */
+  readonly images: readonly { readonly role: string; readonly name: string; readonly sha256: string; readonly size: number }[];
+  readonly bootargs: string;
+  /** The command that made it, for `samsara info`. */
+  readonly command: string;
+}
+
+/** Event kinds. Positions are machine positions: steps (instructions retired plus exceptions) of all harts. */
+export const enum EventKind {
+  /** A turn of one hart: `steps` steps, in the order the turns ran (the chunk log). */
+  Chunk = 1,
+  /** From `position` on, mtime continues from `mtime` (the recording's clock was re-based to the host). */
+  Clock = 2,
+  /** Console input entered the machine. */
+  Input = 3,
+  /** The entropy device took these bytes. */
+  Entropy = 4,
+  /** The block device read these bytes at byte `offset` of the disk (device DMA into guest memory). */
+  BlockRead = 5,
+  /** A trap taken by a hart (for statistics, and to catch divergence early). */
+  Trap = 6,
+  /** A digest of every hart's architectural state, to catch divergence. */
+  Digest = 7,
+  /** The recording ended. */
+  End = 8,
+}
+
+export type EndReason = 'poweroff' | 'reset' | 'stopped' | 'fatal' | 'limit';
+
+export type Event =
+  | { kind: EventKind.Chunk; hart: number; steps: number }
+  | { kind: EventKind.Clock; position: number; mtime: number }
+  | { kind: EventKind.Input; position: number; data: Uint8Array }
+  | { kind: EventKind.Entropy; position: number; data: Uint8Array }
+  | { kind: EventKind.BlockRead; position: number; offset: number; data: Uint8Array }
+  | { kind: EventKind.Trap; position: number; hart: number; cause: number; interrupt: boolean }
+  | { kind: EventKind.Digest; position: number; digest: number }
+  | { kind: EventKind.End; position: number; reason: EndReason; code: number; memoryDigest: number };
+
+const END_REASONS: EndReason[] = ['poweroff', 'reset', 'stopped', 'fatal', 'limit'];
+
+export function encodeEvent(w: ByteWriter, e: Event): void {
+  w.u8(e.kind);
+  switch (e.kind) {
+    case EventKind.Chunk: w.u8(e.hart); w.varint(e.steps); break;
+    case EventKind.Clock: w.varint(e.position); w.varint(e.mtime); break;
+    case EventKind.Input: case EventKind.Entropy: w.varint(e.position); w.bytes(e.data); break;
+    case EventKind.BlockRead: w.varint(e.position); w.varint(e.offset); w.bytes(e.data); break;
+    case EventKind.Trap: w.varint(e.position); w.u8(e.hart); w.u8(e.cause); w.u8(e.interrupt ? 1 : 0); break;
+    case EventKind.Digest: w.varint(e.position); w.u32(e.digest); break;
+    case EventKind.End: w.varint(e.position); w.u8(END_REASONS.indexOf(e.reason)); w.varint(e.code); w.u32(e.memoryDigest); break;
+  }
+}
+
+export function decodeEvent(r: ByteReader): Event {
+  const kind = r.u8();
+  switch (kind) {
+    case EventKind.Chunk: return { kind, hart: r.u8(), steps: r.varint() };
+    case EventKind.Clock: return { kind, position: r.varint(), mtime: r.varint() };
+    case EventKind.Input: case EventKind.Entropy: return { kind, position: r.varint(), data: r.bytes() };
+    case EventKind.BlockRead: return { kind, position: r.varint(), offset: r.varint(), data: r.bytes() };
+    case EventKind.Trap: return { kind, position: r.varint(), hart: r.u8(), cause: r.u8(), interrupt: r.u8() !== 0 };
+    case EventKind.Digest: return { kind, position: r.varint(), digest: r.u32() };
+    case EventKind.End: {
+      const position = r.varint();
+      const reason = END_REASONS[r.u8()];
+      if (!reason) throw new FormatError('bad end reason');
+      return { kind, position, reason, code: r.varint(), memoryDigest: r.u32() };
+    }
+    default:
+      throw new FormatError(`unknown event kind ${kind} at byte ${r.pos - 1}`);
+  }
+}
+
+// --- Writing ---------------------------------------------------------------------------------------
+
+export function encodeFileHeader(header: RecordingHeader): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const w = new ByteWriter();
+  w.raw(new TextEncoder().encode(MAGIC));
+  w.u32(FORMAT_VERSION);
+  w.u32(json.length);
+  w.raw(json);
+  w.u32(crc32(json));
+  return w.take();
+}
+
+export function encodeBlock(kind: BlockKind, sequence: number, payload: Uint8Array): Uint8Array {
+  const stored = deflateSync(payload, { level: 1 });
+  const out = new Uint8Array(BLOCK_HEADER + stored.length);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, BLOCK_MAGIC, true);
+  v.setUint8(4, kind);
+  v.setUint32(5, sequence, true);
+  v.setUint32(9, stored.length, true);
+  v.setUint32(13, payload.length, true);
+  v.setUint32(17, crc32(stored, crc32(out.subarray(0, 17))), true);
+  out.set(stored, BLOCK_HEADER);
+  return out;
+}
+
+// --- Reading ---------------------------------------------------------------------------------------
+
+export interface Block {
+  readonly kind: BlockKind;
+  readonly sequence: number;
+  /** Byte offset of the block in the file. */
+  readonly offset: number;
+  readonly payload: Uint8Array;
+}
+
+export interface ParsedRecording {
+  readonly version: number;
+  readonly header: RecordingHeader;
+  readonly blocks: readonly Block[];
+  /** Set when the file ends inside a block: where the last complete block ends, and the file's size. */
+  readonly truncated?: { readonly at: number; readonly size: number };
+}
+
+/**
+ * Read a recording. Throws FormatError, naming the problem (and the block, for corruption), for
+ * anything but a clean end or a cut-off final block.
+ */
+export function parseRecording(data: Uint8Array, name = 'recording'): ParsedRecording {
+  const magic = new TextEncoder().encode(MAGIC);
+  if (data.length < magic.length || !magic.every((b, i) => data[i] === b)) {
+    throw new FormatError(`${name}: not a Samsara Replay recording (bad magic)`);
+  }
+  const r = new ByteReader(data, name);
+  r.pos = magic.length;
+  if (data.length < magic.length + 8) throw new FormatError(`${name}: cut off inside the file header`);
+  const version = r.u32();
+  if (version !== FORMAT_VERSION) {
+    throw new FormatError(`${name}: recording format version ${version}, but this samsara reads version ${FORMAT_VERSION}`);
+  }
+  const headerLength = r.u32();
+  if (r.pos + headerLength + 4 > data.length) throw new FormatError(`${name}: cut off inside the file header`);
+  const json = data.subarray(r.pos, r.pos + headerLength);
+  r.pos += headerLength;
+  if (r.u32() !== crc32(json)) throw new FormatError(`${name}: the file header is corrupt (checksum mismatch)`);
+  let header: RecordingHeader;
+  try {
+    header = JSON.parse(new TextDecoder().decode(json));
+  } catch (e) {
+    throw new FormatError(`${name}: the file header is not valid JSON`);
+  }
+
+  const blocks: Block[] = [];
+  let pos = r.pos;
+  let truncated: ParsedRecording['truncated'];
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  while (pos < data.length) {
+    const sequence = blocks.length;
+    if (pos + BLOCK_HEADER > data.length) { truncated = { at: pos, size: data.length }; break; }
+    if (view.getUint32(pos, true) !== BLOCK_MAGIC) {
+      throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (bad block magic)`);
+    }
+    const kind = view.getUint8(pos + 4);
+    const storedLength = view.getUint32(pos + 9, true);
+    const rawLength = view.getUint32(pos + 13, true);
+    if (pos + BLOCK_HEADER + storedLength > data.length) { truncated = { at: pos, size: data.length }; break; }
+    const stored = data.subarray(pos + BLOCK_HEADER, pos + BLOCK_HEADER + storedLength);
+    const crc = crc32(stored, crc32(data.subarray(pos, pos + 17)));
+    if (crc !== view.getUint32(pos + 17, true)) {
+      throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (checksum mismatch)`);
+    }
+    if (view.getUint32(pos + 5, true) !== sequence) {
+      throw new FormatError(`${name}: block ${sequence} at byte ${pos} is out of order (it says ${view.getUint32(pos + 5, true)})`);
+    }
+    if (kind !== BlockKind.Snapshot && kind !== BlockKind.Events) {
+      throw new FormatError(`${name}: block ${sequence} at byte ${pos} has unknown kind ${kind}`);
+    }
+    let payload: Uint8Array;
+    try {
+      payload = inflateSync(stored, { out: new Uint8Array(rawLength) });
+    } catch {
+      throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (cannot decompress)`);
+    }
+    if (payload.length !== rawLength) throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (length mismatch)`);
+    blocks.push({ kind, sequence, offset: pos, payload });
+    pos += BLOCK_HEADER + storedLength;
+  }
+  if (blocks.length === 0 || blocks[0].kind !== BlockKind.Snapshot) {
+    throw new FormatError(`${name}: no initial snapshot${truncated ? ' (the file is cut off before it)' : ''}`);
+  }
+  return { version, header, blocks, truncated };
+}
+
+/** The events of an events block; the payload begins with the block's start position. */
+export function decodeEvents(block: Block, name = 'recording'): { start: number; events: Event[] } {
+  const r = new ByteReader(block.payload, `${name}: block ${block.sequence}`);
+  const start = r.varint();
+  const events: Event[] = [];
+  while (!r.done) events.push(decodeEvent(r));
+  return { start, events };
+}
+
+export { encodeJson, decodeJson, FormatError };

@@ -1,0 +1,139 @@
+// The recorder: taps a running machine's nondeterministic inputs and writes them, with the chunk log,
+// into a recording (format.ts). What it logs, in KRR's terms for RISC-V: the interleaving of harts
+// (chunks), re-bases of the clock, console input, entropy, data the block device DMAs into memory,
+// and every trap (interrupts and exceptions) with periodic digests of hart state, so that a replay
+// catches divergence where it happens.
+
+import { LinearClock } from '../emulator/clock';
+import { Hart } from '../emulator/hart/hart';
+import { Machine } from '../emulator/machine';
+import { BlockPort, EntropyPort } from '../emulator/ports';
+import { ByteWriter } from './codec';
+import { BlockKind, encodeBlock, encodeEvent, encodeFileHeader, EndReason, Event, EventKind, RecordingHeader } from './format';
+import { encodeSnapshot, hartsDigest, memoryDigest } from './snapshot';
+import { EventStats } from './stats';
+
+/** Where a recording's bytes go (a file, or memory in tests). */
+export interface RecordingSink {
+  write(bytes: Uint8Array): void;
+  close?(): void;
+}
+
+/**
+ * Port wrappers put around the machine's entropy and block ports when it is built, so that a
+ * recording can be started and stopped at any time while it runs.
+ */
+export class RecordingTaps {
+  recorder: Recorder | undefined;
+
+  entropy(port: EntropyPort): EntropyPort {
+    return {
+      fill: (buf) => {
+        port.fill(buf);
+        this.recorder?.log({ kind: EventKind.Entropy, position: this.recorder.position, data: buf.slice() });
+      },
+    };
+  }
+
+  block(port: BlockPort): BlockPort {
+    return {
+      size: port.size,
+      readOnly: port.readOnly,
+      read: (offset, buf) => {
+        port.read(offset, buf);
+        this.recorder?.log({ kind: EventKind.BlockRead, position: this.recorder.position, offset, data: buf.slice() });
+      },
+      write: (offset, data) => port.write(offset, data),
+    };
+  }
+}
+
+export class Recorder {
+  readonly stats = new EventStats();
+  private readonly events = new ByteWriter();
+  private blockStart: number;
+  private sequence = 0;
+  private ended = false;
+  /** Bytes written so far. */
+  bytes = 0;
+  readonly startPosition: number;
+
+  constructor(
+    private readonly machine: Machine,
+    private readonly clock: LinearClock,
+    private readonly sink: RecordingSink,
+    header: RecordingHeader,
+    private readonly taps?: RecordingTaps,
+  ) {
+    this.write(encodeFileHeader(header));
+    this.write(encodeBlock(BlockKind.Snapshot, this.sequence++, encodeSnapshot(machine, clock)));
+    this.startPosition = this.blockStart = machine.position;
+    this.stats.start(machine.harts.length, machine.position);
+    machine.onTrap = (h, cause, interrupt) => this.trap(h, cause, interrupt);
+    if (taps) taps.recorder = this;
+  }
+
+  get position(): number {
+    return this.machine.position;
+  }
+
+  /** Run the machine for up to `budget` steps, logging every turn. */
+  run(budget: number): ReturnType<Machine['run']> {
+    return this.machine.run(budget, (h, steps) => this.log({ kind: EventKind.Chunk, hart: h.id, steps }));
+  }
+
+  /** Console input entering the machine now. */
+  input(bytes: Uint8Array): void {
+    this.log({ kind: EventKind.Input, position: this.position, data: bytes.slice() });
+    this.machine.consoleInput(bytes);
+  }
+
+  /** Re-base the clock (see LinearClock.set); logged when it changes anything. */
+  setClock(value: number): void {
+    const vt = this.machine.virtualTime;
+    if (this.clock.set(vt, value)) this.log({ kind: EventKind.Clock, position: this.position, mtime: this.clock.mtime(vt) });
+  }
+
+  log(e: Event): void {
+    if (this.ended) return;
+    encodeEvent(this.events, e);
+    this.stats.add(e);
+  }
+
+  private trap(h: Hart, cause: number, interrupt: boolean): void {
+    this.log({ kind: EventKind.Trap, position: this.position, hart: h.id, cause, interrupt });
+  }
+
+  /** Write the events so far as a block (between turns), with a digest of the harts' state. */
+  flush(): void {
+    if (this.ended || this.events.length === 0) return;
+    this.log({ kind: EventKind.Digest, position: this.position, digest: hartsDigest(this.machine) });
+    this.writeEvents();
+  }
+
+  private writeEvents(): void {
+    const body = this.events.take();
+    const w = new ByteWriter();
+    w.varint(this.blockStart);
+    w.raw(body);
+    this.write(encodeBlock(BlockKind.Events, this.sequence++, w.take()));
+    this.blockStart = this.position;
+  }
+
+  /** End the recording: a final digest of harts and memory, then the End event. */
+  end(reason: EndReason, code = 0): void {
+    if (this.ended) return;
+    this.log({ kind: EventKind.Digest, position: this.position, digest: hartsDigest(this.machine) });
+    this.log({ kind: EventKind.End, position: this.position, reason, code, memoryDigest: memoryDigest(this.machine) });
+    this.writeEvents();
+    this.ended = true;
+    this.machine.onTrap = undefined;
+    if (this.taps?.recorder === this) this.taps.recorder = undefined;
+    this.sink.close?.();
+  }
+
+  private write(bytes: Uint8Array): void {
+    this.sink.write(bytes);
+    this.bytes += bytes.length;
+  }
+}

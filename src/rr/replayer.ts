@@ -1,0 +1,200 @@
+// The replayer: re-executes a recording from its snapshot with no real input. The chunk log decides
+// which hart runs and for how many steps; every input comes from the log at the position it was
+// recorded at; every trap and digest is checked against the log, so that a divergence is reported
+// where it happens (hart, position, pc, and the event expected), never replayed silently wrong.
+//
+// The replayer can stop at any position, in the middle of a turn, and go on from there.
+
+import { LinearClock } from '../emulator/clock';
+import { Htif } from '../emulator/devices/htif';
+import { CAUSE_NAMES } from '../emulator/hart/trap';
+import { Machine } from '../emulator/machine';
+import { BlockPort, ConsolePort, EntropyPort } from '../emulator/ports';
+import { BlockKind, decodeEvents, EndReason, Event, EventKind, ParsedRecording } from './format';
+import { hartsDigest, memoryDigest, restoreSnapshot } from './snapshot';
+import { EventStats } from './stats';
+
+export class DivergenceError extends Error {
+  override name = 'DivergenceError';
+}
+
+export interface ReplayEnd {
+  reason: EndReason;
+  code: number;
+  position: number;
+}
+
+export class Replayer {
+  readonly machine: Machine;
+  readonly clock = new LinearClock();
+  readonly stats = new EventStats();
+  /** Set once the End event has been reached. */
+  ended?: ReplayEnd;
+  private events: Event[] = [];
+  private eventIndex = 0;
+  private blockIndex = 1;
+  /** Events of the turn in progress that happen inside it (entropy, block reads, traps), in order. */
+  private pending: Event[] = [];
+  private turn: { hart: number; remaining: number } | undefined;
+
+  constructor(private readonly recording: ParsedRecording, console: ConsolePort, private readonly name = 'recording') {
+    const m = recording.header.machine;
+    const entropy: EntropyPort = { fill: (buf) => this.take(EventKind.Entropy, buf) };
+    const drive: BlockPort | undefined = m.drive && {
+      size: m.drive.size,
+      readOnly: m.drive.readOnly,
+      read: (offset, buf) => this.take(EventKind.BlockRead, buf, offset),
+      write: () => {},
+    };
+    this.machine = new Machine({
+      harts: m.harts,
+      memSize: m.memSize,
+      clock: this.clock,
+      console,
+      entropy: m.entropy ? entropy : undefined,
+      drive,
+      builtinSbi: m.builtinSbi,
+    });
+    if (m.htif) {
+      new Htif(this.machine.bus, m.htif.tohost, (b) => console.write(Uint8Array.of(b)), (ev) => {
+        this.machine.finish(ev.kind === 'exit' ? { kind: 'poweroff', code: ev.code } : { kind: 'fatal', message: 'unsupported HTIF command' });
+      });
+    }
+    restoreSnapshot(recording.blocks[0].payload, this.machine, this.clock, `${name}: snapshot`);
+    this.stats.start(m.harts, this.machine.position);
+    this.machine.onTrap = (h, cause, interrupt) => {
+      const e = this.pending.shift();
+      const pos = this.machine.position;
+      if (!e || e.kind !== EventKind.Trap || e.position !== pos || e.hart !== h.id || e.cause !== cause || e.interrupt !== interrupt) {
+        this.diverge(h.id, `hart ${h.id} took ${interrupt ? 'interrupt' : 'exception'} ${cause} (${trapName(cause, interrupt)}), but the recording expected ${describe(e)}`);
+      }
+    };
+  }
+
+  get position(): number {
+    return this.machine.position;
+  }
+
+  /** The position of the last event in the recording that can be reached (the end, or where it was cut off). */
+  get lastBlockIndex(): number {
+    return this.recording.blocks.length - 1;
+  }
+
+  /**
+   * Replay up to `target` (or to the end of the recording). Returns the position reached; stops
+   * early at the End event, or where a cut-off recording runs out.
+   */
+  runTo(target = Infinity): number {
+    const m = this.machine;
+    while (m.position < target && !this.ended) {
+      if (this.turn) {
+        const t = this.turn;
+        const h = m.harts[t.hart];
+        const want = Math.min(t.remaining, target - m.position);
+        const n = m.continueTurn(h, want);
+        t.remaining -= n;
+        if (n < want && t.remaining > 0) {
+          this.diverge(t.hart, `hart ${t.hart}'s turn ended after ${n} of ${want} steps (${h.wfi ? 'it waits for an interrupt' : m.finished ? `the machine finished: ${m.finished.kind}` : 'it stopped'})`);
+        }
+        if (t.remaining === 0) this.endTurn();
+        continue;
+      }
+      const e = this.next();
+      if (!e) break; // a cut-off recording: nothing more to replay
+      this.apply(e);
+    }
+    return m.position;
+  }
+
+  private endTurn(): void {
+    this.machine.endTurn();
+    this.turn = undefined;
+    if (this.pending.length > 0) {
+      this.diverge(-1, `the turn ended, but the recording expected ${describe(this.pending[0])} in it`);
+    }
+  }
+
+  private apply(e: Event): void {
+    const m = this.machine;
+    this.stats.add(e);
+    switch (e.kind) {
+      case EventKind.Chunk: {
+        if (e.hart >= m.harts.length) this.diverge(-1, `a chunk names hart ${e.hart}, but the machine has ${m.harts.length}`);
+        const h = m.harts[e.hart];
+        if (!m.beginTurn(h)) this.diverge(e.hart, `hart ${e.hart} cannot run (${h.stopped ? 'stopped' : 'waiting for an interrupt'}), but the recording gives it a turn of ${e.steps} steps`);
+        this.turn = { hart: e.hart, remaining: e.steps };
+        if (e.steps === 0) this.endTurn();
+        break;
+      }
+      case EventKind.Clock:
+        this.at(e.position, 'clock re-base');
+        this.clock.set(m.virtualTime, e.mtime);
+        if (this.clock.mtime(m.virtualTime) !== e.mtime) this.diverge(-1, `mtime after re-base is ${this.clock.mtime(m.virtualTime)}, recorded ${e.mtime}`);
+        break;
+      case EventKind.Input:
+        this.at(e.position, 'console input');
+        m.consoleInput(e.data);
+        break;
+      case EventKind.Entropy: case EventKind.BlockRead: case EventKind.Trap:
+        this.pending.push(e);
+        break;
+      case EventKind.Digest:
+        this.at(e.position, 'state digest');
+        if (hartsDigest(m) !== e.digest) this.diverge(-1, `the harts' state differs from the recording's (digest ${hartsDigest(m).toString(16)}, recorded ${e.digest.toString(16)})`);
+        break;
+      case EventKind.End:
+        this.at(e.position, 'end of recording');
+        if (memoryDigest(m) !== e.memoryDigest) this.diverge(-1, 'memory at the end differs from the recording\'s');
+        this.ended = { reason: e.reason, code: e.code, position: e.position };
+        break;
+    }
+  }
+
+  /** Serve a port request (entropy or a block read) from the log. */
+  private take(kind: EventKind.Entropy | EventKind.BlockRead, buf: Uint8Array, offset?: number): void {
+    const e = this.pending.shift();
+    const pos = this.machine.position;
+    const what = kind === EventKind.Entropy ? `an entropy read of ${buf.length} bytes` : `a block read of ${buf.length} bytes at offset ${offset}`;
+    if (!e || e.kind !== kind || e.position !== pos || e.data.length !== buf.length || (e.kind === EventKind.BlockRead && e.offset !== offset)) {
+      this.diverge(-1, `the guest made ${what}, but the recording expected ${describe(e)}`);
+    }
+    buf.set((e as { data: Uint8Array }).data);
+  }
+
+  private at(position: number, what: string): void {
+    if (position !== this.machine.position) this.diverge(-1, `the recording has a ${what} at position ${position}, but replay is at ${this.machine.position}`);
+  }
+
+  private next(): Event | undefined {
+    while (this.eventIndex >= this.events.length) {
+      if (this.blockIndex >= this.recording.blocks.length) return undefined;
+      const block = this.recording.blocks[this.blockIndex++];
+      if (block.kind !== BlockKind.Events) continue;
+      this.events = decodeEvents(block, this.name).events;
+      this.eventIndex = 0;
+    }
+    return this.events[this.eventIndex++];
+  }
+
+  private diverge(hart: number, message: string): never {
+    const m = this.machine;
+    const h = hart >= 0 ? m.harts[hart] : undefined;
+    const where = h ? `hart ${hart}, pc 0x${BigInt.asUintN(64, BigInt(h.pc)).toString(16)}` : m.harts.map((x) => `hart ${x.id} pc 0x${BigInt.asUintN(64, BigInt(x.pc)).toString(16)}`).join(', ');
+    throw new DivergenceError(`${this.name}: replay diverged at position ${m.position} (${where}): ${message}`);
+  }
+}
+
+function trapName(cause: number, interrupt: boolean): string {
+  if (!interrupt) return CAUSE_NAMES[cause] ?? 'unknown';
+  return ['', 'supervisor software', '', 'machine software', '', 'supervisor timer', '', 'machine timer', '', 'supervisor external', '', 'machine external'][cause] || 'unknown';
+}
+
+function describe(e: Event | undefined): string {
+  if (!e) return 'nothing';
+  switch (e.kind) {
+    case EventKind.Trap: return `${e.interrupt ? 'interrupt' : 'exception'} ${e.cause} (${trapName(e.cause, e.interrupt)}) on hart ${e.hart} at position ${e.position}`;
+    case EventKind.Entropy: return `an entropy read of ${e.data.length} bytes at position ${e.position}`;
+    case EventKind.BlockRead: return `a block read of ${e.data.length} bytes at offset ${e.offset}, position ${e.position}`;
+    default: return `event kind ${e.kind}`;
+  }
+}

@@ -1,0 +1,80 @@
+// A whole-machine snapshot as stored in a recording: the machine's state (harts, devices, scheduler),
+// the clock, and the RAM pages that are not all zero.
+
+import { LinearClock } from '../emulator/clock';
+import { Machine, MachineState } from '../emulator/machine';
+import { PAGE_SIZE } from '../emulator/bus';
+import { ByteReader, ByteWriter, decodeJson, encodeJson, FormatError } from './codec';
+
+interface SnapshotJson {
+  readonly machine: MachineState;
+  readonly clock: { base: number; baseTime: number };
+}
+
+export function encodeSnapshot(machine: Machine, clock: LinearClock): Uint8Array {
+  const w = new ByteWriter();
+  const json = new TextEncoder().encode(encodeJson({ machine: machine.snapshotState(), clock: clock.snapshot() } satisfies SnapshotJson));
+  w.bytes(json);
+  const bus = machine.bus;
+  const words = bus.ram32;
+  const perPage = PAGE_SIZE / 4;
+  const pages: number[] = [];
+  for (let p = 0; p < bus.pages; p++) {
+    const base = p * perPage;
+    for (let i = 0; i < perPage; i++) {
+      if (words[base + i] !== 0) { pages.push(p); break; }
+    }
+  }
+  w.varint(pages.length);
+  for (const p of pages) {
+    w.varint(p);
+    w.raw(bus.ram.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
+  }
+  return w.take();
+}
+
+/** Restore a snapshot into a machine built with the same configuration. */
+export function restoreSnapshot(payload: Uint8Array, machine: Machine, clock: LinearClock, name = 'snapshot'): void {
+  const r = new ByteReader(payload, name);
+  const s = decodeJson(new TextDecoder().decode(r.bytes())) as SnapshotJson;
+  const bus = machine.bus;
+  bus.ram.fill(0);
+  const count = r.varint();
+  for (let i = 0; i < count; i++) {
+    const p = r.varint();
+    if (p >= bus.pages) throw new FormatError(`${name}: page ${p} lies beyond RAM (${bus.pages} pages)`);
+    const start = r.pos;
+    r.pos += PAGE_SIZE;
+    if (r.pos > payload.length) throw new FormatError(`${name}: cut off inside RAM page ${p}`);
+    bus.ram.set(payload.subarray(start, start + PAGE_SIZE), p * PAGE_SIZE);
+  }
+  machine.restoreState(s.machine);
+  clock.restore(s.clock);
+}
+
+/** A digest of every hart's architectural state (registers, pc, privilege, main CSRs). */
+export function hartsDigest(machine: Machine): number {
+  let h = 0x811c9dc5;
+  const mix = (v: number): void => {
+    h = Math.imul(h ^ (v | 0), 0x01000193);
+  };
+  for (const hart of machine.harts) {
+    for (let i = 0; i < 64; i++) mix(hart.x[i]);
+    for (let i = 0; i < 64; i++) mix(hart.f[i]);
+    mix(hart.pcLo); mix(hart.pcHi); mix(hart.priv); mix(hart.mstatus); mix(hart.satpLo); mix(hart.satpHi);
+    mix(hart.mie); mix(hart.mipSw | hart.mipHw); mix(hart.instret); mix(hart.steps);
+  }
+  return h >>> 0;
+}
+
+/** A digest of all of RAM. */
+export function memoryDigest(machine: Machine): number {
+  const words = machine.bus.ram32;
+  let a = 0x811c9dc5;
+  let b = 0;
+  for (let i = 0; i < words.length; i++) {
+    a = Math.imul(a ^ words[i], 0x01000193);
+    b = (b + words[i]) | 0;
+  }
+  return (a ^ Math.imul(b, 0x9e3779b1)) >>> 0;
+}
