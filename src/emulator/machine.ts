@@ -112,12 +112,13 @@ export class Machine {
     this.bus.map(Map.CLINT_BASE, Map.CLINT_SIZE, this.clint);
     this.bus.map(Map.PLIC_BASE, Map.plicSize(2 * n), this.plic);
     this.bus.map(Map.UART0_BASE, Map.UART0_SIZE, this.uart);
-    // virtio-mmio slots, filled from the first: block device (if a drive is given), then entropy.
+    // virtio-mmio slots, filled from the last as QEMU does (its device tree lists the slots from the
+    // top, so Linux names the first device virtio0): block device (if a drive is given), then entropy.
     const backends = [];
     if (config.drive) backends.push(new VirtioBlock(config.drive));
     if (config.entropy) backends.push(new VirtioRng(config.entropy));
     for (let i = 0; i < Map.VIRTIO_COUNT; i++) {
-      const dev = new VirtioMmio(backends[i] ?? null, this.bus, this.plic.line(Map.VIRTIO_IRQ + i));
+      const dev = new VirtioMmio(backends[Map.VIRTIO_COUNT - 1 - i] ?? null, this.bus, this.plic.line(Map.VIRTIO_IRQ + i));
       this.virtio.push(dev);
       this.bus.map(Map.VIRTIO_BASE + i * Map.VIRTIO_SIZE, Map.VIRTIO_SIZE, dev);
     }

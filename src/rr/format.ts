@@ -4,10 +4,11 @@
 //   file   = magic "SAMSARA\n", u32 FORMAT_VERSION, u32 header length, header (JSON), u32 crc32(header),
 //            then blocks until the end of the file
 //   block  = u32 BLOCK_MAGIC, u8 block kind, u32 sequence number, u32 stored length, u32 raw length,
-//            u32 crc32 (of the 17 bytes before it and of the stored payload), stored payload (deflate)
+//            u32 crc32 of those 17 bytes, u32 crc32 of the stored payload, stored payload (deflate)
 //
 // Blocks are appended and each is complete in itself, so a file cut off at any byte (a killed
-// process, a full disk) is readable up to its last complete block. A complete block whose checksum
+// process, a full disk) is readable up to its last complete block. The block header has a checksum
+// of its own, so that a damaged length is not mistaken for a cut-off file. A block whose checksum
 // fails is corruption and is reported with the block's number and offset, never replayed.
 //
 // Any change to the header, the blocks or the records must bump FORMAT_VERSION.
@@ -18,7 +19,7 @@ import { ByteReader, ByteWriter, crc32, decodeJson, encodeJson, FormatError } fr
 export const MAGIC = 'SAMSARA\n';
 export const FORMAT_VERSION = 1;
 const BLOCK_MAGIC = 0x314b4c42; // "BLK1"
-const BLOCK_HEADER = 21;
+const BLOCK_HEADER = 25;
 
 export const enum BlockKind {
   /** The machine state the recording starts from (MachineState, clock and RAM pages). */
@@ -136,7 +137,8 @@ export function encodeBlock(kind: BlockKind, sequence: number, payload: Uint8Arr
   v.setUint32(5, sequence, true);
   v.setUint32(9, stored.length, true);
   v.setUint32(13, payload.length, true);
-  v.setUint32(17, crc32(stored, crc32(out.subarray(0, 17))), true);
+  v.setUint32(17, crc32(out.subarray(0, 17)), true);
+  v.setUint32(21, crc32(stored), true);
   out.set(stored, BLOCK_HEADER);
   return out;
 }
@@ -197,13 +199,15 @@ export function parseRecording(data: Uint8Array, name = 'recording'): ParsedReco
     if (view.getUint32(pos, true) !== BLOCK_MAGIC) {
       throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (bad block magic)`);
     }
+    if (crc32(data.subarray(pos, pos + 17)) !== view.getUint32(pos + 17, true)) {
+      throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (header checksum mismatch)`);
+    }
     const kind = view.getUint8(pos + 4);
     const storedLength = view.getUint32(pos + 9, true);
     const rawLength = view.getUint32(pos + 13, true);
     if (pos + BLOCK_HEADER + storedLength > data.length) { truncated = { at: pos, size: data.length }; break; }
     const stored = data.subarray(pos + BLOCK_HEADER, pos + BLOCK_HEADER + storedLength);
-    const crc = crc32(stored, crc32(data.subarray(pos, pos + 17)));
-    if (crc !== view.getUint32(pos + 17, true)) {
+    if (crc32(stored) !== view.getUint32(pos + 21, true)) {
       throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (checksum mismatch)`);
     }
     if (view.getUint32(pos + 5, true) !== sequence) {
