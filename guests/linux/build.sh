@@ -50,7 +50,11 @@ while [ $# -gt 0 ]; do
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
+mkdir -p "$CACHE" || die "cannot create the cache directory $CACHE"
+CACHE=$(cd "$CACHE" && pwd)
 case "$CACHE" in *"'"*) die "the cache path must not contain a single quote: $CACHE" ;; esac
+command -v dpkg-query >/dev/null && command -v apt-get >/dev/null ||
+  die "this script uses Debian's packages (dpkg-query and apt-get not found)"
 
 # ---- packages ----
 
@@ -89,7 +93,6 @@ VMLINUX=$B/vmlinux
 DISK=$CACHE/disk.img
 LOG=$B/build.log
 
-mkdir -p "$CACHE"
 exec 9>"$CACHE/.lock"
 if ! flock -n 9; then
   note "another build is running in $CACHE; waiting for it"
@@ -160,6 +163,10 @@ R=$B/initramfs
 mkdir -p "$R"
 step "compiling init.c" "${CROSS}gcc" -static -O2 -Wall -Wextra -pthread -o "$R/init" "$HERE/init.c"
 echo "Samsara Replay test guest: this line is /etc/motd, read from the initramfs." >"$R/motd"
+# Fixed times, so that the same inputs give the same kernel: gen_init_cpio keeps the files' mtimes
+# and uses KBUILD_BUILD_TIMESTAMP for the rest, and the kernel's version string shows it too.
+STAMP="Mon Jan  1 00:00:00 UTC 2024"
+touch -d "$STAMP" "$R/init" "$R/motd"
 cat >"$R/initramfs.list" <<EOF
 # gen_init_cpio list of the Samsara Replay test guest's initramfs (written by $ME)
 dir /dev 0755 0 0
@@ -174,7 +181,7 @@ EOF
 # The configuration: tinyconfig, our fragment on top, olddefconfig, then check that every line of
 # the fragment is still there.
 KMAKE=(make -C "$SRC" O="$B" ARCH=riscv CROSS_COMPILE="$CROSS"
-  KBUILD_BUILD_USER=samsara KBUILD_BUILD_HOST=samsara KBUILD_BUILD_TIMESTAMP="Mon Jan  1 00:00:00 UTC 2024")
+  KBUILD_BUILD_USER=samsara KBUILD_BUILD_HOST=samsara KBUILD_BUILD_TIMESTAMP="$STAMP")
 FRAG=$B/samsara.fragment
 sed "s|@INITRAMFS_LIST@|$R/initramfs.list|" "$HERE/config.fragment" >"$FRAG"
 step "make tinyconfig" "${KMAKE[@]}" tinyconfig
@@ -215,8 +222,9 @@ if [ $CONFIG_ONLY = 1 ]; then
   exit 0
 fi
 
-step "building Image and vmlinux (make -j$JOBS; log: $LOG)" "${KMAKE[@]}" -j"$JOBS" Image vmlinux
-[ -f "$IMAGE" ] && [ -f "$VMLINUX" ] || die "the build finished but $IMAGE or $VMLINUX is missing"
+# scripts_gdb: vmlinux-gdb.py and its modules beside vmlinux (CONFIG_GDB_SCRIPTS), for gdb's lx-* commands.
+step "building Image and vmlinux (make -j$JOBS; log: $LOG)" "${KMAKE[@]}" -j"$JOBS" Image vmlinux scripts_gdb
+for f in "$IMAGE" "$VMLINUX" "$B/vmlinux-gdb.py"; do [ -e "$f" ] || die "the build finished but $f is missing"; done
 touch "$B/.samsara-built"
 note "built in $(($(date +%s) - START)) s"
 finish
