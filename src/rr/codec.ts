@@ -125,11 +125,12 @@ export function crc32(data: Uint8Array, crc = 0): number {
   return ~c >>> 0;
 }
 
-/** JSON that keeps bigints, Int32Array and Uint8Array exact. */
+/** JSON that keeps bigints, non-finite numbers, Int32Array and Uint8Array exact. */
 export function encodeJson(value: unknown): string {
   return JSON.stringify(value, function (this: unknown, key: string, v: unknown) {
     const raw = (this as Record<string, unknown>)[key];
     if (typeof raw === 'bigint') return { $big: raw.toString() };
+    if (typeof raw === 'number' && !Number.isFinite(raw)) return { $num: String(raw) };
     if (raw instanceof Int32Array) return { $i32: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') };
     if (raw instanceof Uint8Array) return { $u8: Buffer.from(raw).toString('base64') };
     return v;
@@ -140,6 +141,7 @@ export function decodeJson(text: string): unknown {
   return JSON.parse(text, (_key, v) => {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
       if (typeof v.$big === 'string') return BigInt(v.$big);
+      if (typeof v.$num === 'string') return Number(v.$num);
       if (typeof v.$i32 === 'string') {
         const b = Buffer.from(v.$i32, 'base64');
         return new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
