@@ -13,6 +13,8 @@ export const MAX_RAM = 2 ** 31; // RAM offsets stay non-negative int32
 /** Page flags: a page with any flag set never gets a fast write-TLB entry. */
 export const PAGE_CODE = 1;
 export const PAGE_WATCHED = 2;
+/** A page with a read watch: it never gets a fast read-TLB entry either. */
+export const PAGE_READ_WATCHED = 4;
 
 interface Mapping {
   readonly base: number;
@@ -20,12 +22,16 @@ interface Mapping {
   readonly device: Device;
 }
 
-/** Something that caches translations to RAM pages and must drop write entries for a page. */
+/** Something that caches translations to RAM pages and must drop entries for a page. */
 export interface WriteCacheOwner {
   dropWritePage(page: number): void;
+  dropReadPage(page: number): void;
+  /** Drop every cached translation (write entries above all), e.g. after dirty bits are cleared. */
+  flushTlb(): void;
 }
 
 export type StoreWatcher = (paddr: number, size: number) => void;
+export type LoadWatcher = (paddr: number, size: number) => void;
 
 export class Bus implements DmaMemory {
   readonly ramBase = DRAM_BASE;
@@ -39,6 +45,14 @@ export class Bus implements DmaMemory {
   readonly pageFlags: Uint8Array;
   /** Decode caches of RAM pages that have been executed from (see hart/op.ts for the slot layout). */
   readonly code: (Int32Array | undefined)[];
+  /**
+   * Pages written since dirty tracking was last cleared (clearDirty): every slow-path write marks
+   * its pages, and a page is marked when a fast write-TLB entry is installed for it.
+   */
+  readonly dirty: Uint8Array;
+  /** Called after a page's decoded code is forgotten (so that patched copies can follow). */
+  onCodeInvalidated?: (page: number) => void;
+  private readonly loadWatchers: { start: number; end: number; fn: LoadWatcher }[] = [];
   private readonly mappings: Mapping[] = [];
   private readonly writeCaches: WriteCacheOwner[] = [];
   private readonly watchers: { start: number; end: number; fn: StoreWatcher }[] = [];
@@ -57,6 +71,7 @@ export class Bus implements DmaMemory {
     this.ramView = new DataView(buf);
     this.pages = ramSize >>> PAGE_SHIFT;
     this.pageFlags = new Uint8Array(this.pages);
+    this.dirty = new Uint8Array(this.pages);
     this.code = new Array(this.pages).fill(undefined);
   }
 
@@ -75,12 +90,65 @@ export class Bus implements DmaMemory {
     this.writeCaches.push(owner);
   }
 
-  /** Call `fn` after every store that touches [paddr, paddr + size) of RAM (for HTIF's tohost). */
-  watchStores(paddr: number, size: number, fn: StoreWatcher): void {
-    this.watchers.push({ start: paddr, end: paddr + size, fn });
-    for (let a = paddr & ~(PAGE_SIZE - 1); a < paddr + size; a += PAGE_SIZE) {
-      if (this.isRam(a, 1)) this.flagPage((a - this.ramBase) >>> PAGE_SHIFT, PAGE_WATCHED);
+  /**
+   * Call `fn` after every store that touches [paddr, paddr + size) of RAM (HTIF's tohost, debugger
+   * watchpoints). Returns a function that removes the watch.
+   */
+  watchStores(paddr: number, size: number, fn: StoreWatcher): () => void {
+    const w = { start: paddr, end: paddr + size, fn };
+    this.watchers.push(w);
+    this.reflag();
+    return () => {
+      this.watchers.splice(this.watchers.indexOf(w), 1);
+      this.reflag();
+    };
+  }
+
+  /** Call `fn` before every data load that touches [paddr, paddr + size) of RAM. Returns the remover. */
+  watchLoads(paddr: number, size: number, fn: LoadWatcher): () => void {
+    const w = { start: paddr, end: paddr + size, fn };
+    this.loadWatchers.push(w);
+    this.reflag();
+    return () => {
+      this.loadWatchers.splice(this.loadWatchers.indexOf(w), 1);
+      this.reflag();
+    };
+  }
+
+  /** Recompute the watch flags of every page from the watch lists. */
+  private reflag(): void {
+    const want = new Map<number, number>();
+    const mark = (start: number, end: number, flag: number): void => {
+      for (let a = Math.floor(start / PAGE_SIZE) * PAGE_SIZE; a < end; a += PAGE_SIZE) {
+        if (this.isRam(a, 1)) {
+          const p = (a - this.ramBase) >>> PAGE_SHIFT;
+          want.set(p, (want.get(p) ?? 0) | flag);
+        }
+      }
+    };
+    for (const w of this.watchers) mark(w.start, w.end, PAGE_WATCHED);
+    for (const w of this.loadWatchers) mark(w.start, w.end, PAGE_READ_WATCHED);
+    for (let p = 0; p < this.pages; p++) {
+      const old = this.pageFlags[p] & (PAGE_WATCHED | PAGE_READ_WATCHED);
+      const now = want.get(p) ?? 0;
+      if (old === now) continue;
+      this.pageFlags[p] = (this.pageFlags[p] & PAGE_CODE) | now;
+      for (const w of this.writeCaches) {
+        if (now & PAGE_WATCHED) w.dropWritePage(p);
+        if (now & PAGE_READ_WATCHED) w.dropReadPage(p);
+      }
     }
+  }
+
+  /** Tell load watchers of a data load from RAM at [paddr, paddr + size). */
+  loaded(paddr: number, size: number): void {
+    for (const w of this.loadWatchers) if (paddr < w.end && w.start < paddr + size) w.fn(paddr, size);
+  }
+
+  /** Start a new dirty-tracking interval: no page is dirty, and no hart holds a fast write entry. */
+  clearDirty(): void {
+    this.dirty.fill(0);
+    for (const w of this.writeCaches) w.flushTlb();
   }
 
   isRam(paddr: number, size: number): boolean {
@@ -123,9 +191,13 @@ export class Bus implements DmaMemory {
     const first = this.pageOf(paddr);
     const last = this.pageOf(paddr + size - 1);
     for (let p = first; p <= last; p++) {
+      this.dirty[p] = 1;
       const flags = this.pageFlags[p];
       if (flags === 0) continue;
-      if (flags & PAGE_CODE) this.code[p]!.fill(0);
+      if (flags & PAGE_CODE) {
+        this.code[p]!.fill(0);
+        this.onCodeInvalidated?.(p);
+      }
       if (flags & PAGE_WATCHED) {
         for (const w of this.watchers) if (paddr < w.end && w.start < paddr + size) w.fn(paddr, size);
       }
@@ -134,7 +206,12 @@ export class Bus implements DmaMemory {
 
   /** Forget every decoded instruction (after a restore, or a debugger write). */
   invalidateAllCode(): void {
-    for (const c of this.code) c?.fill(0);
+    this.code.forEach((c, p) => {
+      if (c) {
+        c.fill(0);
+        this.onCodeInvalidated?.(p);
+      }
+    });
   }
 
   /**

@@ -2,6 +2,7 @@
 // harts in turns on one thread. It is a pure function of its inputs: every input from outside comes
 // through a port (ports.ts) or through consoleInput(), at instruction boundaries the machine chooses.
 
+import { Breakpoints } from './breakpoints';
 import { Bus } from './bus';
 import { Clint } from './devices/clint';
 import { Plic } from './devices/plic';
@@ -66,6 +67,8 @@ export class Machine {
   readonly test: SifiveTest;
   readonly virtio: VirtioMmio[] = [];
   readonly sbi?: Sbi;
+  /** Debugger breakpoints (src/rr's timeline sets them). */
+  readonly breakpoints: Breakpoints;
   /** Steps taken by all harts in completed turns (see `position`). */
   steps = 0;
   /** Set when the machine must stop (power-off, reset, fatal error); run() returns Finished. */
@@ -98,8 +101,10 @@ export class Machine {
       machineTrap: config.builtinSbi ? (h: Hart, cause: number) => this.machineTrap(h, cause) : undefined,
       get stopRequested() { return machine.stopRequested; },
       onTrap: (h: Hart, cause: number, interrupt: boolean) => machine.onTrap?.(h, cause, interrupt),
+      get breakpoints() { return machine.breakpoints; },
     };
     for (let i = 0; i < n; i++) this.harts.push(new Hart(i, host));
+    this.breakpoints = new Breakpoints(this.bus, () => this.harts.forEach((h) => h.flushTlb()));
 
     this.clint = new Clint(n, () => this.mtime(), () => this.harts.forEach((h) => this.updateInterrupts(h)));
     this.plic = new Plic(n, (context, asserted) => {

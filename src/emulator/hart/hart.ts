@@ -23,6 +23,14 @@ export interface HartHost {
   readonly stopRequested: boolean;
   /** Told of every trap taken (for statistics and recordings), before the hart moves to the handler. */
   onTrap?(hart: Hart, cause: number, interrupt: boolean): void;
+  /** Debugger breakpoints: patched decode pages for the pages that hold one. */
+  readonly breakpoints?: BreakpointTable;
+}
+
+/** Chooses the slot array a hart executes a virtual page from (see breakpoints.ts). */
+export interface BreakpointTable {
+  readonly active: boolean;
+  codeFor(vaKey: number, page: number, code: Int32Array): Int32Array;
 }
 
 export const TLB_SIZE = 256;
@@ -79,6 +87,13 @@ export class Hart implements WriteCacheOwner {
   /** Not started (SBI HSM STOPPED state): the hart does not run. */
   stopped = false;
 
+  // Debugging: a breakpoint stops the hart before the instruction at it (breakpointHit is set and
+  // run() returns); arming stepOver makes it execute the instruction at (stepOverHi:stepOverLo) once.
+  breakpointHit = false;
+  stepOverArmed = false;
+  stepOverLo = 0;
+  stepOverHi = 0;
+
   // The trap being raised by a cold path: taken by the interpreter through takeTrap().
   trapCause = 0;
   trapTvalLo = 0;
@@ -90,6 +105,7 @@ export class Hart implements WriteCacheOwner {
   readonly rTagLo = new Int32Array(TLB_SIZE).fill(TLB_INVALID);
   readonly rTagHi = new Int32Array(TLB_SIZE);
   readonly rDelta = new Int32Array(TLB_SIZE);
+  readonly rPage = new Int32Array(TLB_SIZE);
   readonly wTagLo = new Int32Array(TLB_SIZE).fill(TLB_INVALID);
   readonly wTagHi = new Int32Array(TLB_SIZE);
   readonly wDelta = new Int32Array(TLB_SIZE);
@@ -181,6 +197,10 @@ export class Hart implements WriteCacheOwner {
 
   dropWritePage(page: number): void {
     for (let i = 0; i < TLB_SIZE; i++) if (this.wPage[i] === page) this.wTagLo[i] = TLB_INVALID;
+  }
+
+  dropReadPage(page: number): void {
+    for (let i = 0; i < TLB_SIZE; i++) if (this.rPage[i] === page) this.rTagLo[i] = TLB_INVALID;
   }
 
   // --- Traps and interrupts -------------------------------------------------------------------------

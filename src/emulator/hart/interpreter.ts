@@ -80,7 +80,26 @@ export function run(h: Hart, budget: number): number {
     let c: Int32Array = code;
     let s = (pcLo & 4094) << 1;
     let op = c[s];
-    if (op <= Op.CROSS) {
+    if (op <= Op.BREAKPOINT) {
+      if (op === Op.BREAKPOINT) {
+        if (h.stepOverArmed && h.stepOverLo === pcLo && h.stepOverHi === pcHi) {
+          // Step over the breakpoint: execute the real instruction, decoded from memory.
+          h.stepOverArmed = false;
+          const half = (codeBase + (pcLo & 4094)) >> 1;
+          const lo = ram16[half];
+          if ((lo & 3) === 3 && (pcLo & 4094) === 4094) op = Op.CROSS;
+          else {
+            decodeInto(scratch, 0, lo, (lo & 3) === 3 ? ram16[half + 1] : 0);
+            c = scratch;
+            s = 0;
+            op = c[0];
+            fpLo = NO_PAGE;
+          }
+        } else {
+          h.breakpointHit = true;
+          break;
+        }
+      }
       if (op === Op.DECODE) {
         const half = (codeBase + (pcLo & 4094)) >> 1;
         const lo = ram16[half];
@@ -193,37 +212,33 @@ export function run(h: Hart, budget: number): number {
         const i = (aLo >>> 12) & 255;
         let vLo: number;
         let vHi: number;
-        switch (op) {
-          case Op.LB: case Op.LBU:
-            if (rTagLo[i] === (aLo & -4096) && rTagHi[i] === aHi) vLo = ram8[(aLo + rDelta[i]) | 0];
-            else if (loadSlow(h, aLo, aHi, 1)) vLo = h.ldLo;
-            else { trapped = true; vLo = 0; }
-            if (op === Op.LB) { vLo = (vLo << 24) >> 24; vHi = vLo >> 31; } else vHi = 0;
-            break;
-          case Op.LH: case Op.LHU:
-            if (rTagLo[i] === (aLo & -4095) && rTagHi[i] === aHi) vLo = ram16[((aLo + rDelta[i]) | 0) >> 1];
-            else if (loadSlow(h, aLo, aHi, 2)) vLo = h.ldLo;
-            else { trapped = true; vLo = 0; }
-            if (op === Op.LH) { vLo = (vLo << 16) >> 16; vHi = vLo >> 31; } else { vLo &= 0xffff; vHi = 0; }
-            break;
-          case Op.LW: case Op.LWU:
-            if (rTagLo[i] === (aLo & -4093) && rTagHi[i] === aHi) vLo = ram32[((aLo + rDelta[i]) | 0) >> 2];
-            else if (loadSlow(h, aLo, aHi, 4)) vLo = h.ldLo;
-            else { trapped = true; vLo = 0; }
-            vHi = op === Op.LW ? vLo >> 31 : 0;
-            break;
-          default:
-            if (rTagLo[i] === (aLo & -4089) && rTagHi[i] === aHi) {
-              const o = ((aLo + rDelta[i]) | 0) >> 2;
-              vLo = ram32[o];
-              vHi = ram32[o + 1];
-            } else if (loadSlow(h, aLo, aHi, 8)) {
-              vLo = h.ldLo;
-              vHi = h.ldHi;
-            } else { trapped = true; vLo = vHi = 0; }
-            break;
+        const size = op === Op.LB || op === Op.LBU ? 1 : op === Op.LH || op === Op.LHU ? 2 : op === Op.LD ? 8 : 4;
+        if (rTagLo[i] === (aLo & (-4096 | (size - 1))) && rTagHi[i] === aHi) {
+          const o = (aLo + rDelta[i]) | 0;
+          switch (size) {
+            case 1: vLo = ram8[o]; vHi = 0; break;
+            case 2: vLo = ram16[o >> 1]; vHi = 0; break;
+            case 4: vLo = ram32[o >> 2]; vHi = 0; break;
+            default: vLo = ram32[o >> 2]; vHi = ram32[(o >> 2) + 1]; break;
+          }
+        } else {
+          h.pcLo = pcLo;
+          h.pcHi = pcHi;
+          h.instret = instretBase + n - traps;
+          h.steps = stepsBase + n;
+          if (!loadSlow(h, aLo, aHi, size)) { trapped = true; break; }
+          vLo = h.ldLo;
+          vHi = h.ldHi;
+          if (host.stopRequested) budget = n + 1; // a watchpoint: stop after this instruction
         }
-        if (trapped) break;
+        switch (op) {
+          case Op.LB: vLo = (vLo << 24) >> 24; vHi = vLo >> 31; break;
+          case Op.LH: vLo = (vLo << 16) >> 16; vHi = vLo >> 31; break;
+          case Op.LHU: vLo &= 0xffff; break;
+          case Op.LW: vHi = vLo >> 31; break;
+          case Op.LWU: vHi = 0; break;
+          default: break;
+        }
         x[rd] = vLo;
         x[rd + 1] = vHi;
         pcLo = (pcLo + len) | 0;

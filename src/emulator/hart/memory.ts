@@ -1,6 +1,7 @@
 // The slow paths of data memory access: TLB misses, MMIO, misaligned accesses (which complete, as
 // QEMU's do, and are never visible as traps), and the atomic memory operations.
 
+import { PAGE_READ_WATCHED } from '../bus';
 import { Hart } from './hart';
 import { Access, translate, translateAndFill } from './mmu';
 import { Cause } from './trap';
@@ -31,6 +32,7 @@ export function loadSlow(h: Hart, lo: number, hi: number, size: Size): boolean {
   if (v === undefined) return h.raise(Cause.LoadAccessFault, lo, hi);
   h.ldLo = v;
   h.ldHi = bus.hi;
+  if (bus.isRam(pa, 1) && bus.pageFlags[bus.pageOf(pa)] & PAGE_READ_WATCHED) bus.loaded(pa, size);
   return true;
 }
 
@@ -53,6 +55,7 @@ function loadBytes(h: Hart, pages: number[], lo: number, size: Size): boolean {
     const pa = i < first ? pages[0] + i : pages[1] + (i - first);
     const b = bus.load(pa, 1);
     if (b === undefined) return h.raise(Cause.LoadAccessFault, (lo + i) | 0, 0);
+    if (bus.isRam(pa, 1) && bus.pageFlags[bus.pageOf(pa)] & PAGE_READ_WATCHED) bus.loaded(pa, 1);
     if (i < 4) rlo |= b << (8 * i);
     else rhi |= b << (8 * (i - 4));
   }
@@ -143,6 +146,7 @@ export function amo(h: Hart, insn: number): boolean {
   if (!bus.isRam(pa, size)) return h.raise(isLoad ? Cause.LoadAccessFault : Cause.StoreAccessFault, lo, hi);
   const o = pa - bus.ramBase;
   const view = bus.ramView;
+  if (bus.pageFlags[bus.pageOf(pa)] & PAGE_READ_WATCHED) bus.loaded(pa, size);
   const oldLo = view.getInt32(o, true);
   const oldHi = wide ? view.getInt32(o + 4, true) : oldLo >> 31;
   const write = (nlo: number, nhi: number): void => {

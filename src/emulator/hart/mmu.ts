@@ -2,7 +2,7 @@
 // privileged spec's "Virtual Address Translation Process" (section 4.3.2) step by step, and the
 // filling of the hart's software TLBs. Translation caches are never part of any saved state.
 
-import { PAGE_SIZE } from '../bus';
+import { PAGE_READ_WATCHED, PAGE_SIZE } from '../bus';
 import { Hart, TLB_SIZE } from './hart';
 import * as S from './status';
 import { Cause, Priv } from './trap';
@@ -143,17 +143,21 @@ export function translateAndFill(h: Hart, lo: number, hi: number, access: Access
   const idx = (lo >>> 12) & (TLB_SIZE - 1);
   const tag = lo & ~0xfff;
   const delta = (pageBase - bus.ramBase - tag) | 0;
+  const page = bus.pageOf(pageBase);
   if (access === Access.Load) {
-    h.rTagLo[idx] = tag;
-    h.rTagHi[idx] = hi;
-    h.rDelta[idx] = delta;
+    if ((bus.pageFlags[page] & PAGE_READ_WATCHED) === 0) {
+      h.rTagLo[idx] = tag;
+      h.rTagHi[idx] = hi;
+      h.rDelta[idx] = delta;
+      h.rPage[idx] = page;
+    }
   } else {
-    const page = bus.pageOf(pageBase);
     if (bus.pageFlags[page] === 0) {
       h.wTagLo[idx] = tag;
       h.wTagHi[idx] = hi;
       h.wDelta[idx] = delta;
       h.wPage[idx] = page;
+      bus.dirty[page] = 1; // the fast path will write it without telling the bus
     }
     // A store also proves the page readable in this mode only if R is set; do not fill the read TLB.
   }
@@ -176,7 +180,9 @@ export function fetchPage(h: Hart, lo: number, hi: number): Int32Array | null {
     return null;
   }
   const page = bus.pageOf(pa);
-  const code = bus.codePage(page);
+  let code = bus.codePage(page);
+  const bp = h.host.breakpoints;
+  if (bp && bp.active) code = bp.codeFor(hi * 1048576 + (lo >>> 12), page, code);
   h.fTagLo[idx] = tag;
   h.fTagHi[idx] = hi;
   h.fCode[idx] = code;

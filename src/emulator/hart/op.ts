@@ -6,6 +6,11 @@ export const enum Op {
   DECODE = 0,
   /** A 32-bit instruction that starts in the last halfword of a page: fetched and decoded every time. */
   CROSS,
+  /**
+   * A debugger breakpoint patched over the slot (in a patched copy of the page's slots): stops the
+   * hart before the instruction, or executes the real one once when told to step over it.
+   */
+  BREAKPOINT,
   ILLEGAL,
 
   LUI, AUIPC, JAL, JALR,

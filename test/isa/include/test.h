@@ -235,7 +235,8 @@ __fail:                                                                 \
 #define CHECK_TVAL_LABEL(label) la t6, label; bne s9, t6, __fail
 #define CHECK_FROM(priv)  CHECK(s6, priv)
 
-// Case n: `code` must trap with `cause` at label `at` (a label inside code); execution goes on
+// Case n: `code` must trap with `cause` at label `at` (a label inside code, written as a
+// backward reference such as `1b` because it is checked after the code ran); execution goes on
 // after the macro. The trap's epc is checked; tval is left in s9.
 #define TEST_TRAP(n, cause, at, code...)                                \
         CASE(n); EXPECT_TRAP(cause, 8f); code; j __fail;                \
