@@ -1,17 +1,22 @@
 // `samsara bench`: speed figures for the machine, beside QEMU's time for the same work. Benchmarks
 // are not tests: they print numbers and assert nothing.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Bios, boot } from '../emulator/loader/boot';
 import { Machine, RunResult } from '../emulator/machine';
 import { LinearClock } from '../emulator/clock';
+import { FileDisk, HostEntropy, HostTime } from './host-ports';
 
 export const BENCH_HELP = `usage: samsara bench [--runs N]
 
 Print guest instructions per second (wall and per CPU-second) for each guest present in guests/,
 and the same programs' wall time on qemu-system-riscv64 as a ratio, median of N runs (default 3).
+When the Linux test guest is built (guests/linux/build.sh; its manifest is
+\${SAMSARA_CACHE:-~/.cache/samsara}/linux/latest.env), also boot it on 1 and 2 harts, on this
+machine and on QEMU, and print instructions and wall time to /init's banner and to power-off.
 `;
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -75,6 +80,205 @@ function qemuSeconds(args: string[]): number | undefined {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+// ---- the Linux guest ----
+
+/** The kernel command line for both machines (plain earlycon finds the UART through stdout-path). */
+const LINUX_APPEND = 'console=ttyS0 earlycon';
+/** The first line /init prints (guests/linux/init.c). */
+const LINUX_BANNER = 'samsara-init: hello';
+/** Steps between re-basing mtime to the host's clock, as `samsara run` (src/cli/run.ts). */
+const LINUX_SLICE = 2_000_000;
+/** Give up on a boot after this long (a boot takes 2-5 s here). */
+const LINUX_TIMEOUT_S = 300;
+
+interface LinuxGuest {
+  image: string;
+  disk: string;
+  manifest: string;
+}
+
+/** The guest named by guests/linux/build.sh's manifest, or why there is none. */
+function linuxGuest(): LinuxGuest | string {
+  const manifest = path.join(process.env.SAMSARA_CACHE || path.join(os.homedir(), '.cache/samsara'), 'linux', 'latest.env');
+  if (!fs.existsSync(manifest)) return `no ${manifest}; run guests/linux/build.sh`;
+  const env: Record<string, string> = {};
+  for (const line of fs.readFileSync(manifest, 'utf8').split('\n')) {
+    const m = /^([A-Z0-9_]+)='?(.*?)'?$/.exec(line.trim());
+    if (m) env[m[1]] = m[2];
+  }
+  const g = { image: env.SAMSARA_LINUX_IMAGE, disk: env.SAMSARA_LINUX_DISK, manifest };
+  if (!g.image || !fs.existsSync(g.image)) return `the Image named by ${manifest} is missing; run guests/linux/build.sh`;
+  if (!g.disk || !fs.existsSync(g.disk)) return `the disk named by ${manifest} is missing; run guests/linux/build.sh`;
+  return g;
+}
+
+/** Instructions (all harts) and seconds since the start, at the banner and at power-off. */
+interface LinuxMeasurement {
+  bannerSteps: number;
+  bannerWall: number;
+  steps: number;
+  wall: number;
+  rss: number;
+}
+
+/** Watches console output for a string that may be split across writes. */
+class Watch {
+  private tail = '';
+  constructor(private readonly text: string) {}
+  /** Whether the text has appeared, counting these bytes. */
+  feed(bytes: Uint8Array): boolean {
+    this.tail = (this.tail + Buffer.from(bytes).toString('latin1')).slice(-(this.text.length + 256));
+    return this.tail.includes(this.text);
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Boot the Linux guest in this process as `samsara run` does with its default host clock: mtime is
+ * linear in execution and moved up to the host's time between slices and while every hart is idle
+ * (src/cli/run.ts drive()), so the guest's timeouts behave as in a real run. Console output is
+ * watched, not printed.
+ */
+async function measureLinux(g: LinuxGuest, harts: number): Promise<LinuxMeasurement | string> {
+  const kernel = fs.readFileSync(g.image);
+  const disk = new FileDisk(g.disk, false);
+  const t0 = process.hrtime.bigint();
+  const seconds = (): number => Number(process.hrtime.bigint() - t0) / 1e9;
+  const host = new HostTime();
+  const clock = new LinearClock();
+  const watch = new Watch(LINUX_BANNER);
+  let banner: { steps: number; wall: number } | undefined;
+  const machine: Machine = new Machine({
+    harts,
+    memSize: 256 << 20,
+    clock,
+    console: {
+      write: (b) => {
+        if (!banner && watch.feed(b)) banner = { steps: machine.position, wall: seconds() };
+      },
+    },
+    entropy: new HostEntropy(),
+    drive: disk,
+    builtinSbi: true,
+  });
+  try {
+    boot(machine, { kernel, kernelName: g.image, bios: { kind: 'builtin' }, bootargs: LINUX_APPEND });
+    for (;;) {
+      clock.set(machine.virtualTime, host.ticks());
+      const r = machine.run(LINUX_SLICE);
+      if (r === RunResult.Finished) break;
+      if (seconds() > LINUX_TIMEOUT_S) return `no power-off after ${LINUX_TIMEOUT_S} s (${machine.steps} instructions)`;
+      if (r === RunResult.Idle) {
+        const d = machine.nextTimerDeadline();
+        await sleep(d === Infinity ? 50 : Math.min(50, Math.max(0, (d - host.ticks()) / 10_000)));
+      } else {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+  } finally {
+    disk.close();
+  }
+  const wall = seconds();
+  const f = machine.finished!;
+  if (f.kind !== 'poweroff' || f.code !== 0) return `the guest stopped with ${f.kind === 'poweroff' ? `power-off code ${f.code}` : f.kind === 'fatal' ? `a fatal error: ${f.message}` : 'a reset'}`;
+  if (!banner) return `no "${LINUX_BANNER}" on the console before power-off`;
+  return { bannerSteps: banner.steps, bannerWall: banner.wall, steps: machine.steps, wall, rss: process.memoryUsage().rss };
+}
+
+function qemuLinuxArgs(g: LinuxGuest, harts: number): string[] {
+  return [
+    '-M', 'virt', '-smp', String(harts), '-m', '256M', '-nographic', '-bios', 'default',
+    '-kernel', g.image, '-append', LINUX_APPEND,
+    '-drive', `file=${g.disk},format=raw,if=none,id=d0,readonly=on`,
+    '-device', 'virtio-blk-device,drive=d0', '-device', 'virtio-rng-device',
+    '-global', 'virtio-mmio.force-legacy=false', // version 2 virtio-mmio, as ours
+  ];
+}
+
+/** QEMU's wall time from spawning it to the banner on its console, and to its exit (status 0). */
+function qemuLinux(g: LinuxGuest, harts: number): Promise<{ banner: number; exit: number } | undefined> {
+  return new Promise((resolve) => {
+    const t0 = process.hrtime.bigint();
+    const seconds = (): number => Number(process.hrtime.bigint() - t0) / 1e9;
+    const watch = new Watch(LINUX_BANNER);
+    let banner: number | undefined;
+    const child = spawn('qemu-system-riscv64', qemuLinuxArgs(g, harts), { stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout.on('data', (b: Buffer) => {
+      if (banner === undefined && watch.feed(b)) banner = seconds();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), LINUX_TIMEOUT_S * 1000);
+    child.on('error', () => {
+      clearTimeout(timer);
+      resolve(undefined);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const exit = seconds();
+      resolve(code === 0 && banner !== undefined ? { banner, exit } : undefined);
+    });
+  });
+}
+
+const millions = (n: number): string => `${(n / 1e6).toFixed(1)} M`;
+const range = (xs: number[]): string => {
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  return millions(lo) === millions(hi) ? `${xs.length} run${xs.length > 1 ? 's' : ''} alike` : `${millions(lo)} to ${millions(hi)}`;
+};
+
+async function benchLinux(runs: number): Promise<void> {
+  const g = linuxGuest();
+  if (typeof g === 'string') {
+    console.log(`linux guest: not measured (${g})`);
+    return;
+  }
+  console.log(`linux guest (${g.manifest}), command line "${LINUX_APPEND}", host clock; times from machine creation (ours, in-process) or from spawning QEMU:`);
+  for (const harts of [1, 2]) {
+    const ms: LinuxMeasurement[] = [];
+    let failure: string | undefined;
+    for (let i = 0; i < runs && !failure; i++) {
+      const m = await measureLinux(g, harts);
+      if (typeof m === 'string') failure = m;
+      else ms.push(m);
+    }
+    const label = `  linux, ${harts} hart${harts > 1 ? 's' : ''}`;
+    if (failure) {
+      console.log(`${label}: ours failed: ${failure}`);
+      continue;
+    }
+    const bannerWall = median(ms.map((m) => m.bannerWall));
+    const wall = median(ms.map((m) => m.wall));
+    const bannerSteps = median(ms.map((m) => m.bannerSteps));
+    const steps = median(ms.map((m) => m.steps));
+    const rssMb = Math.max(...ms.map((m) => m.rss)) / 2 ** 20;
+    console.log(
+      `${label}, ours (built-in SBI): to the banner ${millions(bannerSteps)} instructions (${range(ms.map((m) => m.bannerSteps))}), ${bannerWall.toFixed(3)} s; ` +
+      `to power-off ${millions(steps)} instructions (${range(ms.map((m) => m.steps))}), ${wall.toFixed(3)} s, ${(steps / wall / 1e6).toFixed(1)} MIPS; RSS ${rssMb.toFixed(0)} MB`,
+    );
+    const qs: { banner: number; exit: number }[] = [];
+    for (let i = 0; i < runs; i++) {
+      const q = await qemuLinux(g, harts);
+      if (q) qs.push(q);
+    }
+    if (qs.length === 0) {
+      console.log(`${label}, qemu-system-riscv64: not available (not installed, or the boot failed)`);
+      continue;
+    }
+    const qBanner = median(qs.map((q) => q.banner));
+    const qExit = median(qs.map((q) => q.exit));
+    console.log(
+      `${label}, qemu-system-riscv64 (TCG, OpenSBI): to the banner ${qBanner.toFixed(3)} s, to exit ${qExit.toFixed(3)} s; ` +
+      `ours/QEMU = ${(bannerWall / qBanner).toFixed(1)}x to the banner, ${(wall / qExit).toFixed(1)}x to power-off`,
+    );
+  }
+  console.log(
+    '  QEMU\'s instruction count: not measured here: Debian\'s QEMU ships no instruction-counting TCG plugin (libinsn.so). ' +
+    'For scale, ../shared/research/linux-guest.md counted about 107-114 M to power-off on 1 hart and 159-170 M on 2 with its own ' +
+    'TB-granular plugin, including about 12 M (1 hart) and 38 M (2 harts) of OpenSBI that our built-in SBI does not run.',
+  );
+}
+
 export async function benchCommand(args: string[]): Promise<number> {
   const runsArg = args.indexOf('--runs');
   const runs = runsArg >= 0 ? Math.max(1, Number(args[runsArg + 1]) || 3) : 3;
@@ -98,5 +302,6 @@ export async function benchCommand(args: string[]): Promise<number> {
     }
     console.log(line);
   }
+  await benchLinux(runs);
   return 0;
 }

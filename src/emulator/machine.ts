@@ -75,6 +75,8 @@ export class Machine {
   finished?: Finish;
   /** Read by the harts after stores that reach devices. */
   stopRequested = false;
+  /** Set by a debugger's watch or event hook: the running hart stops after its current step. */
+  debugStop = false;
   /** Told of every trap any hart takes (for statistics and recordings). */
   onTrap?: (hart: Hart, cause: number, interrupt: boolean) => void;
   private readonly input: number[] = [];
@@ -99,7 +101,7 @@ export class Machine {
       bus: this.bus,
       mtime: () => this.clint.guestMtime(this.mtime()),
       machineTrap: config.builtinSbi ? (h: Hart, cause: number) => this.machineTrap(h, cause) : undefined,
-      get stopRequested() { return machine.stopRequested; },
+      get stopRequested() { return machine.stopRequested || machine.debugStop; },
       onTrap: (h: Hart, cause: number, interrupt: boolean) => machine.onTrap?.(h, cause, interrupt),
       get breakpoints() { return machine.breakpoints; },
     };
@@ -323,14 +325,33 @@ export class Machine {
   }
 
   private readVirt64(h: Hart, addr: bigint): bigint | undefined {
+    const buf = this.readVirtual(h, addr, 8);
+    return buf && new DataView(buf.buffer).getBigUint64(0, true);
+  }
+
+  /** The physical address of a virtual one through hart h's current translation (for loads), or undefined. */
+  virtualToPhysical(h: Hart, addr: bigint, access: Access = Access.Load): number | undefined {
     const lo = Number(addr & 0xffffffffn) | 0;
     const hi = Number((addr >> 32n) & 0xffffffffn) | 0;
-    const saved = [h.trapCause, h.trapTvalLo, h.trapTvalHi] as const;
-    const pa = translate(h, lo, hi, Access.Load);
-    [h.trapCause, h.trapTvalLo, h.trapTvalHi] = saved;
-    if (pa < 0) return undefined;
-    const buf = new Uint8Array(8);
-    if (!this.bus.readPhys(pa, buf)) return undefined;
-    return new DataView(buf.buffer).getBigUint64(0, true);
+    const pa = translate(h, lo, hi, access, true);
+    return pa < 0 ? undefined : pa;
+  }
+
+  /**
+   * Read guest memory as hart h sees it now, for a debugger: page by page through its translation,
+   * changing nothing (no A/D bits, no device side effects: only RAM is read). Undefined if any byte
+   * is unmapped or not RAM.
+   */
+  readVirtual(h: Hart, addr: bigint, length: number): Uint8Array | undefined {
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const va = BigInt.asUintN(64, addr + BigInt(done));
+      const pa = this.virtualToPhysical(h, va);
+      const n = Math.min(length - done, 4096 - Number(va & 0xfffn));
+      if (pa === undefined || !this.bus.readPhys(pa, out.subarray(done, done + n))) return undefined;
+      done += n;
+    }
+    return out;
   }
 }

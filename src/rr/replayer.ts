@@ -18,6 +18,17 @@ export class DivergenceError extends Error {
   override name = 'DivergenceError';
 }
 
+/** Where the replayer is in the event stream, for checkpoints (taken between turns only). */
+export interface ReplayCursor {
+  readonly events: Event[];
+  readonly eventIndex: number;
+  readonly blockIndex: number;
+  readonly ended?: ReplayEnd;
+}
+
+/** Why runTo() stopped before its target. */
+export type DebugStop = { kind: 'breakpoint'; hart: number } | { kind: 'debug'; hart: number };
+
 export interface ReplayEnd {
   reason: EndReason;
   code: number;
@@ -36,6 +47,10 @@ export class Replayer {
   /** Events of the turn in progress that happen inside it (entropy, block reads, traps), in order. */
   private pending: Event[] = [];
   private turn: { hart: number; remaining: number } | undefined;
+  /** Set when runTo() stopped early for a breakpoint or a debugger hook (machine.debugStop). */
+  stoppedBy?: DebugStop;
+  /** Told of every trap, after it has been checked against the recording (for debugger event stops). */
+  onTrap?: (hart: number, cause: number, interrupt: boolean) => void;
 
   constructor(private readonly recording: ParsedRecording, console: ConsolePort, private readonly name = 'recording') {
     const m = recording.header.machine;
@@ -68,6 +83,7 @@ export class Replayer {
       if (!e || e.kind !== EventKind.Trap || e.position !== pos || e.hart !== h.id || e.cause !== cause || e.interrupt !== interrupt) {
         this.diverge(h.id, `hart ${h.id} took ${interrupt ? 'interrupt' : 'exception'} ${cause} (${trapName(cause, interrupt)}), but the recording expected ${describe(e)}`);
       }
+      this.onTrap?.(h.id, cause, interrupt);
     };
   }
 
@@ -86,6 +102,7 @@ export class Replayer {
    */
   runTo(target = Infinity): number {
     const m = this.machine;
+    this.stoppedBy = undefined;
     while (m.position < target && !this.ended) {
       if (this.turn) {
         const t = this.turn;
@@ -93,6 +110,13 @@ export class Replayer {
         const want = Math.min(t.remaining, target - m.position);
         const n = m.continueTurn(h, want);
         t.remaining -= n;
+        if (h.breakpointHit || m.debugStop) {
+          this.stoppedBy = { kind: h.breakpointHit ? 'breakpoint' : 'debug', hart: t.hart };
+          h.breakpointHit = false;
+          m.debugStop = false;
+          if (t.remaining === 0) this.endTurn();
+          return m.position;
+        }
         if (n < want && t.remaining > 0) {
           this.diverge(t.hart, `hart ${t.hart}'s turn ended after ${n} of ${want} steps (${h.wfi ? 'it waits for an interrupt' : m.finished ? `the machine finished: ${m.finished.kind}` : 'it stopped'})`);
         }
@@ -104,6 +128,40 @@ export class Replayer {
       this.apply(e);
     }
     return m.position;
+  }
+
+  /** Whether the replayer is between turns (where checkpoints can be taken). */
+  get betweenTurns(): boolean {
+    return this.turn === undefined;
+  }
+
+  /** The hart whose turn is in progress, if any. */
+  get turnHart(): number | undefined {
+    return this.turn?.hart;
+  }
+
+  /**
+   * Finish the turn in progress if it ends at or before `limit` (stopping early only for a debug
+   * stop); otherwise do nothing.
+   */
+  finishTurn(limit = Infinity): void {
+    if (this.turn && this.machine.position + this.turn.remaining <= limit) this.runTo(this.machine.position + this.turn.remaining);
+  }
+
+  cursor(): ReplayCursor {
+    if (this.turn || this.pending.length) throw new Error('the replay cursor can only be saved between turns');
+    return { events: this.events, eventIndex: this.eventIndex, blockIndex: this.blockIndex, ended: this.ended };
+  }
+
+  /** Go back to a cursor saved with the machine state it belongs to (the caller restores that). */
+  setCursor(c: ReplayCursor): void {
+    this.events = c.events;
+    this.eventIndex = c.eventIndex;
+    this.blockIndex = c.blockIndex;
+    this.ended = c.ended;
+    this.turn = undefined;
+    this.pending = [];
+    this.stoppedBy = undefined;
   }
 
   private endTurn(): void {

@@ -30,7 +30,7 @@ const EMPTY: Int32Array = new Int32Array(4);
  * each turn.
  */
 export function run(h: Hart, budget: number): number {
-  if (h.stopped || h.wfi) return 0;
+  if (h.stopped || h.wfi || h.host.stopRequested) return 0;
   const x = h.x;
   const f = h.f;
   const bus = h.bus;
@@ -266,12 +266,7 @@ export function run(h: Hart, budget: number): number {
           h.instret = instretBase + n - traps;
           h.steps = stepsBase + n;
           if (storeSlow(h, aLo, aHi, size, x[r2], x[r2 + 1]) === StoreResult.Trap) { trapped = true; break; }
-          if (host.stopRequested) {
-            pcLo = (pcLo + len) | 0;
-            n++;
-            budget = n; // leave the loop after this instruction
-            break;
-          }
+          if (host.stopRequested) budget = n + 1; // leave the loop after this instruction
         }
         pcLo = (pcLo + len) | 0;
         break;

@@ -39,9 +39,20 @@ export function effectivePriv(h: Hart, access: Access): Priv {
 
 /**
  * Translate the virtual address (hi:lo) for `access`. Returns the physical address, or -1 after
- * raising the page fault or access fault (with the faulting address as tval).
+ * raising the page fault or access fault (with the faulting address as tval). A `peek` (for a
+ * debugger) changes nothing: no A/D bits are set and no trap is raised.
  */
-export function translate(h: Hart, lo: number, hi: number, access: Access): number {
+export function translate(h: Hart, lo: number, hi: number, access: Access, peek = false): number {
+  if (peek) {
+    const saved = [h.trapCause, h.trapTvalLo, h.trapTvalHi] as const;
+    const pa = walk(h, lo, hi, access, true);
+    [h.trapCause, h.trapTvalLo, h.trapTvalHi] = saved;
+    return pa;
+  }
+  return walk(h, lo, hi, access, false);
+}
+
+function walk(h: Hart, lo: number, hi: number, access: Access, peek: boolean): number {
   const priv = effectivePriv(h, access);
   const mode = h.satpHi >>> 28;
   if (priv === Priv.M || mode === SATP_MODE_BARE) {
@@ -100,7 +111,7 @@ export function translate(h: Hart, lo: number, hi: number, access: Access): numb
   if (leafPpn % span !== 0) return fault(h, PAGE_FAULT[access], lo, hi);
   // Step 7: set A, and D for a store, in the PTE (hardware A/D updating).
   const want = PTE_A | (access === Access.Store ? PTE_D : 0);
-  if ((pteLo & want) !== want) {
+  if ((pteLo & want) !== want && !peek) {
     pteLo |= want;
     const o = pteAddr - bus.ramBase;
     ram.setInt32(o, pteLo, true);

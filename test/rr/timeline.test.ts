@@ -1,0 +1,162 @@
+// The timeline on a recording of the racy demo guest: seeks land on exactly the state a straight
+// replay reaches, stepping back goes to the hart's previous step, continuing backward stops at the
+// last breakpoint hit, and a backward watchpoint on the corrupted reference count stops at the
+// racy store.
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LinearClock } from '../../src/emulator/clock';
+import { boot } from '../../src/emulator/loader/boot';
+import { Machine, RunResult } from '../../src/emulator/machine';
+import { parseRecording, ParsedRecording } from '../../src/rr/format';
+import { RecordingTaps } from '../../src/rr/recorder';
+import { Replayer } from '../../src/rr/replayer';
+import { Session } from '../../src/rr/session';
+import { hartsDigest, memoryDigest } from '../../src/rr/snapshot';
+import { Timeline } from '../../src/rr/timeline';
+import { hasCommand } from '../cli/helpers';
+
+const DEMO = path.resolve(__dirname, '../../guests/demo/demo.elf');
+
+/** Record the demo in memory with a virtual clock: deterministic, and seed 5 hits the race. */
+function recordDemo(bootargs: string): { recording: ParsedRecording; console: string } {
+  const chunks: Uint8Array[] = [];
+  let out = '';
+  const clock = new LinearClock();
+  const taps = new RecordingTaps();
+  let n = 0;
+  const machine = new Machine({
+    harts: 2, memSize: 256 << 20, clock, builtinSbi: true,
+    console: { write: (b) => { out += Buffer.from(b).toString('latin1'); } },
+    entropy: taps.entropy({ fill: (buf) => { for (let i = 0; i < buf.length; i++) buf[i] = (n++ * 37) & 0xff; } }),
+  });
+  boot(machine, { kernel: fs.readFileSync(DEMO), kernelName: 'demo.elf', bios: { kind: 'builtin' }, bootargs });
+  const session = new Session(machine, clock, taps);
+  session.startRecording({ write: (b) => chunks.push(b.slice()) }, {
+    samsara: 'test', created: '', command: 'test', bootargs, images: [],
+    machine: { harts: 2, memSize: 256 << 20, builtinSbi: true, entropy: true },
+  });
+  for (;;) {
+    const r = session.run(2_000_000);
+    if (r === RunResult.Finished) break;
+    if (r === RunResult.Idle) session.setClock(machine.nextTimerDeadline());
+  }
+  const f = machine.finished!;
+  session.stopRecording(f.kind === 'poweroff' ? 'poweroff' : 'fatal', f.kind === 'poweroff' ? f.code : 0);
+  return { recording: parseRecording(Buffer.concat(chunks)), console: out };
+}
+
+function state(m: Machine): string {
+  return `${hartsDigest(m)}:${memoryDigest(m)}`;
+}
+
+describe('the timeline', () => {
+  let rec: { recording: ParsedRecording; console: string };
+  beforeAll(() => {
+    rec = recordDemo('seed=5');
+  }, 120_000);
+
+  it('the recording hits the race (an oops from obj_put)', () => {
+    expect(rec.console).toContain('kernel BUG at objects.c');
+    expect(rec.console).toMatch(/\] obj_put\+0x/);
+  });
+
+  it('seeking to 100 random positions gives the state a straight replay reaches', () => {
+    const tl = new Timeline(rec.recording, undefined, { interval: 1_000_000 });
+    let seed = 12345;
+    const random = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const targets = Array.from({ length: 100 }, () => tl.start + Math.floor(random() * (tl.end - tl.start)));
+    // The straight replay, in order.
+    const straight = new Replayer(rec.recording, { write: () => {} });
+    const expected = new Map<number, string>();
+    for (const t of [...targets].sort((a, b) => a - b)) {
+      straight.runTo(t);
+      expect(straight.position).toBe(t);
+      expected.set(t, state(straight.machine));
+    }
+    for (const t of targets) {
+      tl.seek(t);
+      expect(tl.position).toBe(t);
+      expect(state(tl.machine)).toBe(expected.get(t));
+    }
+    expect(tl.checkpointCount).toBeGreaterThan(5);
+  });
+
+  it('stepping back from p gives the state at the hart\'s previous step', () => {
+    const tl = new Timeline(rec.recording);
+    const straight = new Replayer(rec.recording, { write: () => {} });
+    const p = tl.start + Math.floor((tl.end - tl.start) * 0.6);
+    tl.seek(p);
+    for (const hart of [0, 1, 0, 0, 1]) {
+      const before = tl.position;
+      const prev = tl.previousStepOf(hart, before)!;
+      expect(prev).toBeLessThan(before);
+      expect(tl.hartAt(prev)).toBe(hart);
+      const reason = tl.stepBackward(hart);
+      expect(reason).toEqual({ kind: 'step', hart });
+      expect(tl.position).toBe(prev);
+      const check = new Replayer(rec.recording, { write: () => {} });
+      check.runTo(prev);
+      expect(state(tl.machine)).toBe(state(check.machine));
+    }
+    // Forward again by one step of hart 1: its pc moves past one instruction.
+    const at = tl.position;
+    const next = tl.nextStepOf(1, at)!;
+    tl.stepForward(1);
+    expect(tl.position).toBe(next + 1);
+    straight.runTo(next + 1);
+    expect(state(tl.machine)).toBe(state(straight.machine));
+  });
+
+  it('continue backward stops at the last breakpoint hit before the current position', () => {
+    const nm = spawnSync('riscv64-unknown-elf-nm', [DEMO], { encoding: 'utf8' });
+    if (!hasCommand('riscv64-unknown-elf-nm')) return;
+    const lookup = BigInt('0x' + /^([0-9a-f]+) T obj_lookup$/m.exec(nm.stdout)![1]);
+    const tl = new Timeline(rec.recording);
+    tl.seek(tl.start + Math.floor((tl.end - tl.start) * 0.5));
+    const origin = tl.position;
+    tl.setBreakpoints([lookup]);
+    const stop = tl.continueBackward();
+    expect(stop.kind).toBe('breakpoint');
+    const hitAt = tl.position;
+    expect(hitAt).toBeLessThan(origin);
+    const hart = (stop as { hart: number }).hart;
+    expect(BigInt.asUintN(64, BigInt(tl.hart(hart).pc))).toBe(lookup);
+    // No hit between there and the origin: continuing forward stops at or after the origin.
+    const next = tl.continueForward();
+    expect(next.kind).toBe('breakpoint');
+    expect(tl.position).toBeGreaterThanOrEqual(origin);
+    // And continuing backward from there comes back to the same hit, or a later one before it.
+    tl.seek(origin);
+    tl.continueBackward();
+    expect(tl.position).toBe(hitAt);
+  });
+
+  it('a backward watchpoint on the corrupted reference count stops at the racy store in obj_put', () => {
+    if (!hasCommand('riscv64-unknown-elf-nm')) return;
+    // The oops names the object: obj_put's argument, a0.
+    const a0 = BigInt('0x' + / a0 : ([0-9a-f]{16})/.exec(rec.console)![1]);
+    const refcnt = a0 + 24n; // struct object: magic (8), node (16), refcnt
+    const nm = spawnSync('riscv64-unknown-elf-nm', ['-S', DEMO], { encoding: 'utf8' }).stdout;
+    const [, start, size] = /^([0-9a-f]+) ([0-9a-f]+) T obj_put$/m.exec(nm)!;
+    const putStart = BigInt('0x' + start);
+    const putEnd = putStart + BigInt('0x' + size);
+
+    const tl = new Timeline(rec.recording);
+    tl.seek(tl.end);
+    const pa = tl.machine.virtualToPhysical(tl.hart(0), refcnt)!;
+    expect(pa).toBeDefined();
+    tl.setWatchpoints([{ start: pa, length: 4, kind: 'write' }]);
+    const stop = tl.continueBackward();
+    expect(stop.kind).toBe('watchpoint');
+    const hart = tl.hart((stop as { hart: number }).hart);
+    const pc = BigInt.asUintN(64, BigInt(hart.pc));
+    expect(pc >= putStart && pc < putEnd).toBe(true);
+    if (hasCommand('riscv64-unknown-elf-addr2line')) {
+      const line = spawnSync('riscv64-unknown-elf-addr2line', ['-e', DEMO, `0x${pc.toString(16)}`], { encoding: 'utf8' }).stdout.trim();
+      expect(line).toMatch(/objects\.c:126/); // WRITE_ONCE(obj->refcnt, ref - 1): the racy store
+    }
+  });
+});
