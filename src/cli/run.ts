@@ -10,13 +10,16 @@ import { FileDisk, HostEntropy, HostTime, StreamConsole } from './host-ports';
 import { fileSink, recordingHeader } from './recording-file';
 import { RecordingTaps } from '../rr/recorder';
 import { Session } from '../rr/session';
+import { RecordingHeader } from '../rr/format';
+import { Monitor } from './monitor';
 import { UsageError } from './main';
 import { Terminal } from './terminal';
 
 export const RUN_HELP = `usage: samsara run [options] <image>
 
 Boot <image> (an ELF, or a RISC-V Linux Image) on a machine like QEMU's virt board, with the guest's
-console on this terminal. Press Ctrl-A x to quit.
+console on this terminal. Ctrl-A x quits; Ctrl-A c reads one monitor command: record start FILE,
+record stop, info, quit, help (several recordings can be made one after another).
 
 options:
   --harts N          number of harts, 1-${MAX_HARTS} (default 1)
@@ -201,10 +204,10 @@ async function runOrRecord(opts: RunOptions): Promise<number> {
     });
     if (opts.dtbOut) fs.writeFileSync(opts.dtbOut, info.dtb);
     const session = new Session(machine, clock, taps);
-    if (opts.output) {
-      session.startRecording(fileSink(opts.output), recordingHeader(opts, machine, { kernel, bios, initrd, disk, tohost: info.htif?.tohost }));
-    }
-    const outcome = await drive(session, hostTime, console, opts.maxInsns);
+    const header = (): RecordingHeader => recordingHeader(opts, machine, { kernel, bios, initrd, disk, tohost: info.htif?.tohost });
+    if (opts.output) session.startRecording(fileSink(opts.output), header());
+    const monitor = new Monitor(session, header);
+    const outcome = await drive(session, monitor, hostTime, console, opts.maxInsns);
     console.flush();
     const f = machine.finished;
     const rec = session.stopRecording(
@@ -239,9 +242,12 @@ async function runOrRecord(opts: RunOptions): Promise<number> {
  * moved up to the host's time between slices and while idle; with the virtual clock only idle time
  * is skipped, so that runs repeat exactly.
  */
-async function drive(session: Session, hostTime: HostTime | undefined, console: StreamConsole, maxInsns?: number): Promise<'finished' | 'max-insns' | 'quit'> {
+async function drive(session: Session, monitor: Monitor, hostTime: HostTime | undefined, console: StreamConsole, maxInsns?: number): Promise<'finished' | 'max-insns' | 'quit'> {
   const machine = session.machine;
-  const terminal = new Terminal((bytes) => session.input(bytes));
+  const terminal = new Terminal((bytes) => session.input(bytes), (line) => {
+    console.flush();
+    monitor.execute(line);
+  });
   try {
     for (;;) {
       const budget = maxInsns === undefined ? SLICE : Math.min(SLICE, maxInsns - machine.steps);
@@ -250,7 +256,7 @@ async function drive(session: Session, hostTime: HostTime | undefined, console: 
       const result = session.run(budget);
       console.flush();
       if (result === RunResult.Finished) return 'finished';
-      if (terminal.quit) return 'quit';
+      if (terminal.quit || monitor.quit) return 'quit';
       if (result === RunResult.Idle) {
         const deadline = machine.nextTimerDeadline();
         if (!hostTime) {
@@ -266,7 +272,7 @@ async function drive(session: Session, hostTime: HostTime | undefined, console: 
       } else {
         await new Promise((resolve) => setImmediate(resolve));
       }
-      if (terminal.quit) return 'quit';
+      if (terminal.quit || monitor.quit) return 'quit';
     }
   } finally {
     terminal.close();

@@ -1,12 +1,17 @@
 // The host terminal as the guest's console input. On a TTY it is put in raw mode so that every key
-// goes to the guest; Ctrl-A is the escape key, as in QEMU: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.
+// goes to the guest. Ctrl-A is the escape key, as in QEMU, on a terminal or a pipe alike: Ctrl-A x
+// quits, Ctrl-A c reads one monitor command (ended by Enter), Ctrl-A Ctrl-A sends Ctrl-A.
 
 const CTRL_A = 0x01;
+
+export type MonitorHandler = (line: string) => void;
 
 export class Terminal {
   quit = false;
   ended = false;
   private escape = false;
+  /** The monitor command being typed, or undefined when keys go to the guest. */
+  private command: string | undefined;
   private wake: (() => void) | undefined;
   private readonly tty: boolean;
   private readonly onData = (chunk: Buffer): void => this.receive(chunk);
@@ -15,7 +20,7 @@ export class Terminal {
     this.wake?.();
   };
 
-  constructor(private readonly deliver: (bytes: Uint8Array) => void) {
+  constructor(private readonly deliver: (bytes: Uint8Array) => void, private readonly monitor?: MonitorHandler) {
     const stdin = process.stdin;
     this.tty = stdin.isTTY === true;
     if (this.tty) stdin.setRawMode(true);
@@ -26,22 +31,46 @@ export class Terminal {
   }
 
   private receive(chunk: Buffer): void {
-    if (!this.tty) {
-      this.deliver(chunk);
-    } else {
-      const out: number[] = [];
-      for (const b of chunk) {
-        if (this.escape) {
-          this.escape = false;
-          if (b === 0x78 /* x */) { this.quit = true; break; }
-          if (b === CTRL_A) out.push(CTRL_A);
+    const out: number[] = [];
+    const flush = (): void => {
+      if (out.length) this.deliver(Uint8Array.from(out));
+      out.length = 0;
+    };
+    for (const b of chunk) {
+      if (this.quit) break;
+      if (this.command !== undefined) {
+        if (b === 0x0d || b === 0x0a) {
+          const line = this.command.trim();
+          this.command = undefined;
+          if (this.tty) process.stderr.write('\r\n');
+          this.monitor?.(line);
+        } else if (b === 0x7f || b === 0x08) {
+          if (this.command.length > 0) {
+            this.command = this.command.slice(0, -1);
+            if (this.tty) process.stderr.write('\b \b');
+          }
+        } else if (b >= 0x20) {
+          this.command += String.fromCharCode(b);
+          if (this.tty) process.stderr.write(String.fromCharCode(b));
+        }
+        continue;
+      }
+      if (this.escape) {
+        this.escape = false;
+        if (b === 0x78 /* x */) { flush(); this.quit = true; break; }
+        if (b === 0x63 /* c */ && this.monitor) {
+          flush();
+          this.command = '';
+          process.stderr.write(this.tty ? '\r\n(samsara) ' : '(samsara) ');
           continue;
         }
-        if (b === CTRL_A) { this.escape = true; continue; }
-        out.push(b);
+        if (b === CTRL_A) out.push(CTRL_A);
+        continue;
       }
-      if (out.length) this.deliver(Uint8Array.from(out));
+      if (b === CTRL_A) { this.escape = true; continue; }
+      out.push(b);
     }
+    flush();
     this.wake?.();
   }
 
