@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Bios, boot } from '../emulator/loader/boot';
 import { Machine, RunResult } from '../emulator/machine';
 import { LinearClock } from '../emulator/clock';
+import { benchRecordReplay } from './bench-rr';
 import { FileDisk, HostEntropy, HostTime } from './host-ports';
 
 export const BENCH_HELP = `usage: samsara bench [--runs N]
@@ -91,14 +92,14 @@ const LINUX_SLICE = 2_000_000;
 /** Give up on a boot after this long (a boot takes 2-5 s here). */
 const LINUX_TIMEOUT_S = 300;
 
-interface LinuxGuest {
+export interface LinuxGuest {
   image: string;
   disk: string;
   manifest: string;
 }
 
 /** The guest named by guests/linux/build.sh's manifest, or why there is none. */
-function linuxGuest(): LinuxGuest | string {
+export function linuxGuest(): LinuxGuest | string {
   const manifest = path.join(process.env.SAMSARA_CACHE || path.join(os.homedir(), '.cache/samsara'), 'linux', 'latest.env');
   if (!fs.existsSync(manifest)) return `no ${manifest}; run guests/linux/build.sh`;
   const env: Record<string, string> = {};
@@ -303,5 +304,11 @@ export async function benchCommand(args: string[]): Promise<number> {
     console.log(line);
   }
   await benchLinux(runs);
+  const demo = path.join(ROOT, 'guests/demo/demo.elf');
+  if (fs.existsSync(demo)) benchRecordReplay({ name: 'demo (2 harts)', kernel: demo, harts: 2, bootargs: 'seed=1' }, runs);
+  const linux = linuxGuest();
+  if (typeof linux !== 'string') {
+    benchRecordReplay({ name: 'Linux (2 harts)', kernel: linux.image, harts: 2, bootargs: LINUX_APPEND, drive: fs.readFileSync(linux.disk) }, runs);
+  } else console.log(`Linux record/replay: skipped (${linux})`);
   return 0;
 }

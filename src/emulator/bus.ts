@@ -50,6 +50,8 @@ export class Bus implements DmaMemory {
    * its pages, and a page is marked when a fast write-TLB entry is installed for it.
    */
   readonly dirty: Uint8Array;
+  /** Pages ever written (since the bus was made or restored): every other page is all zeros. */
+  readonly used: Uint8Array;
   /** Called after a page's decoded code is forgotten (so that patched copies can follow). */
   onCodeInvalidated?: (page: number) => void;
   private readonly loadWatchers: { start: number; end: number; fn: LoadWatcher }[] = [];
@@ -72,6 +74,7 @@ export class Bus implements DmaMemory {
     this.pages = ramSize >>> PAGE_SHIFT;
     this.pageFlags = new Uint8Array(this.pages);
     this.dirty = new Uint8Array(this.pages);
+    this.used = new Uint8Array(this.pages);
     this.code = new Array(this.pages).fill(undefined);
   }
 
@@ -192,6 +195,7 @@ export class Bus implements DmaMemory {
     const last = this.pageOf(paddr + size - 1);
     for (let p = first; p <= last; p++) {
       this.dirty[p] = 1;
+      this.used[p] = 1;
       const flags = this.pageFlags[p];
       if (flags === 0) continue;
       if (flags & PAGE_CODE) {

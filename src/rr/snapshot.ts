@@ -20,6 +20,7 @@ export function encodeSnapshot(machine: Machine, clock: LinearClock): Uint8Array
   const perPage = PAGE_SIZE / 4;
   const pages: number[] = [];
   for (let p = 0; p < bus.pages; p++) {
+    if (!bus.used[p]) continue; // never written: all zeros
     const base = p * perPage;
     for (let i = 0; i < perPage; i++) {
       if (words[base + i] !== 0) { pages.push(p); break; }
@@ -39,6 +40,7 @@ export function restoreSnapshot(payload: Uint8Array, machine: Machine, clock: Li
   const s = decodeJson(new TextDecoder().decode(r.bytes())) as SnapshotJson;
   const bus = machine.bus;
   bus.ram.fill(0);
+  bus.used.fill(0);
   const count = r.varint();
   for (let i = 0; i < count; i++) {
     const p = r.varint();
@@ -47,6 +49,7 @@ export function restoreSnapshot(payload: Uint8Array, machine: Machine, clock: Li
     r.pos += PAGE_SIZE;
     if (r.pos > payload.length) throw new FormatError(`${name}: cut off inside RAM page ${p}`);
     bus.ram.set(payload.subarray(start, start + PAGE_SIZE), p * PAGE_SIZE);
+    bus.used[p] = 1;
   }
   machine.restoreState(s.machine);
   clock.restore(s.clock);
@@ -67,14 +70,24 @@ export function hartsDigest(machine: Machine): number {
   return h >>> 0;
 }
 
-/** A digest of all of RAM. */
+/** A digest of all of RAM. Zero pages contribute nothing, so pages never written are skipped. */
 export function memoryDigest(machine: Machine): number {
-  const words = machine.bus.ram32;
+  const bus = machine.bus;
+  const words = bus.ram32;
+  const perPage = PAGE_SIZE / 4;
   let a = 0x811c9dc5;
   let b = 0;
-  for (let i = 0; i < words.length; i++) {
-    a = Math.imul(a ^ words[i], 0x01000193);
-    b = (b + words[i]) | 0;
+  for (let p = 0; p < bus.pages; p++) {
+    if (!bus.used[p]) continue;
+    const base = p * perPage;
+    let zero = true;
+    for (let i = 0; i < perPage; i++) if (words[base + i] !== 0) { zero = false; break; }
+    if (zero) continue; // a zero page contributes nothing, wherever it came from
+    a = Math.imul(a ^ p, 0x01000193);
+    for (let i = 0; i < perPage; i++) {
+      a = Math.imul(a ^ words[base + i], 0x01000193);
+      b = (b + words[base + i]) | 0;
+    }
   }
   return (a ^ Math.imul(b, 0x9e3779b1)) >>> 0;
 }

@@ -341,6 +341,7 @@ export class Timeline {
     const pages = new Map<number, Uint8Array>();
     const words = bus.ram32;
     for (let p = 0; p < bus.pages; p++) {
+      if (!bus.used[p]) continue;
       const base = (p * PAGE_SIZE) / 4;
       for (let i = 0; i < PAGE_SIZE / 4; i++) {
         if (words[base + i] !== 0) {
@@ -412,6 +413,7 @@ export class Timeline {
       const data = this.pageAt(p, target);
       if (data) bus.ram.set(data, p * PAGE_SIZE);
       else bus.ram.fill(0, p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
+      bus.used[p] = 1;
     }
     this.machine.restoreState(cp.state);
     this.replayer.clock.restore(cp.clock);

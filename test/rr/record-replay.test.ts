@@ -73,11 +73,12 @@ describe('damaged recordings', () => {
     for (let trial = 0; trial < 10; trial++) {
       const f = path.join(tmp, `killed-${trial}.rec`);
       const child = spawn(process.execPath, [SAMSARA, 'record', '-o', f, '--harts', '2', DEMO], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const closed = new Promise((r) => child.on('close', r));
       let out = '';
       child.stdout.on('data', (d) => { out += d; });
-      await new Promise((r) => setTimeout(r, 150 + trial * 45));
+      await new Promise((r) => setTimeout(r, 60 + trial * 40));
       child.kill('SIGKILL');
-      await new Promise((r) => child.on('close', r));
+      await closed;
       if (!fs.existsSync(f) || fs.statSync(f).size === 0) continue;
       const rep = samsara(['replay', f]);
       // Either the recording finished before the kill, or it is cut off and says so; never a crash.

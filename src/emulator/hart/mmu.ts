@@ -169,6 +169,7 @@ export function translateAndFill(h: Hart, lo: number, hi: number, access: Access
       h.wDelta[idx] = delta;
       h.wPage[idx] = page;
       bus.dirty[page] = 1; // the fast path will write it without telling the bus
+      bus.used[page] = 1;
     }
     // A store also proves the page readable in this mode only if R is set; do not fill the read TLB.
   }
