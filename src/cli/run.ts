@@ -248,6 +248,11 @@ async function drive(session: Session, monitor: Monitor, hostTime: HostTime | un
     console.flush();
     monitor.execute(line);
   });
+  // Ctrl-C (SIGINT) or SIGTERM end the run cleanly, and with it any recording. (On a terminal in raw
+  // mode Ctrl-C is a key for the guest; Ctrl-A x quits.)
+  const stop = (): void => terminal.interrupt();
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   try {
     for (;;) {
       const budget = maxInsns === undefined ? SLICE : Math.min(SLICE, maxInsns - machine.steps);
@@ -275,6 +280,8 @@ async function drive(session: Session, monitor: Monitor, hostTime: HostTime | un
       if (terminal.quit || monitor.quit) return 'quit';
     }
   } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     terminal.close();
   }
 }

@@ -74,6 +74,12 @@ export class Terminal {
     this.wake?.();
   }
 
+  /** Stop waiting and quit (a signal asked the run to end). */
+  interrupt(): void {
+    this.quit = true;
+    this.wake?.();
+  }
+
   /** Wait up to `ms` for input (Infinity: until input or end of input); false if input has ended. */
   waitForInput(ms: number): Promise<boolean> {
     if (this.ended) {

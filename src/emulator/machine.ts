@@ -248,13 +248,13 @@ export class Machine {
    * The machine's whole state except RAM (harts, devices, SBI, scheduler), structured-clonable.
    * Caches (TLBs, decoded code) are never part of it.
    */
-  snapshotState(): MachineState {
-    if (this.current) throw new Error('cannot snapshot in the middle of a turn');
+  snapshotState(midTurn = false): MachineState {
+    if (this.current && !midTurn) throw new Error('cannot snapshot in the middle of a turn');
     return {
       harts: this.harts.map((h) => h.snapshot()),
       devices: this.devices().map(([name, d]) => [name, d.snapshot()] as const),
       sbiTimer: this.sbi ? [...this.sbi.timer] : [],
-      steps: this.steps,
+      steps: this.position,
       input: [...this.input],
       lastRan: this.lastRan?.id ?? -1,
     };

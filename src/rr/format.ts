@@ -66,6 +66,8 @@ export const enum EventKind {
   Digest = 7,
   /** The recording ended. */
   End = 8,
+  /** A digest of all of RAM, now and then, to catch divergence in memory. */
+  MemoryDigest = 9,
 }
 
 export type EndReason = 'poweroff' | 'reset' | 'stopped' | 'fatal' | 'limit';
@@ -78,6 +80,7 @@ export type Event =
   | { kind: EventKind.BlockRead; position: number; offset: number; data: Uint8Array }
   | { kind: EventKind.Trap; position: number; hart: number; cause: number; interrupt: boolean }
   | { kind: EventKind.Digest; position: number; digest: number }
+  | { kind: EventKind.MemoryDigest; position: number; digest: number }
   | { kind: EventKind.End; position: number; reason: EndReason; code: number; memoryDigest: number };
 
 const END_REASONS: EndReason[] = ['poweroff', 'reset', 'stopped', 'fatal', 'limit'];
@@ -90,7 +93,7 @@ export function encodeEvent(w: ByteWriter, e: Event): void {
     case EventKind.Input: case EventKind.Entropy: w.varint(e.position); w.bytes(e.data); break;
     case EventKind.BlockRead: w.varint(e.position); w.varint(e.offset); w.bytes(e.data); break;
     case EventKind.Trap: w.varint(e.position); w.u8(e.hart); w.u8(e.cause); w.u8(e.interrupt ? 1 : 0); break;
-    case EventKind.Digest: w.varint(e.position); w.u32(e.digest); break;
+    case EventKind.Digest: case EventKind.MemoryDigest: w.varint(e.position); w.u32(e.digest); break;
     case EventKind.End: w.varint(e.position); w.u8(END_REASONS.indexOf(e.reason)); w.varint(e.code); w.u32(e.memoryDigest); break;
   }
 }
@@ -103,7 +106,7 @@ export function decodeEvent(r: ByteReader): Event {
     case EventKind.Input: case EventKind.Entropy: return { kind, position: r.varint(), data: r.bytes() };
     case EventKind.BlockRead: return { kind, position: r.varint(), offset: r.varint(), data: r.bytes() };
     case EventKind.Trap: return { kind, position: r.varint(), hart: r.u8(), cause: r.u8(), interrupt: r.u8() !== 0 };
-    case EventKind.Digest: return { kind, position: r.varint(), digest: r.u32() };
+    case EventKind.Digest: case EventKind.MemoryDigest: return { kind, position: r.varint(), digest: r.u32() };
     case EventKind.End: {
       const position = r.varint();
       const reason = END_REASONS[r.u8()];

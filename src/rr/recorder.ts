@@ -48,6 +48,9 @@ export class RecordingTaps {
   }
 }
 
+/** Blocks between digests of memory. */
+const MEMORY_DIGEST_EVERY = 16;
+
 export class Recorder {
   readonly stats = new EventStats();
   private readonly events = new ByteWriter();
@@ -104,10 +107,14 @@ export class Recorder {
     this.log({ kind: EventKind.Trap, position: this.position, hart: h.id, cause, interrupt });
   }
 
-  /** Write the events so far as a block (between turns), with a digest of the harts' state. */
+  /**
+   * Write the events so far as a block (between turns), with a digest of the harts' state, and
+   * every MEMORY_DIGEST_EVERY blocks one of memory.
+   */
   flush(): void {
     if (this.ended || this.events.length === 0) return;
     this.log({ kind: EventKind.Digest, position: this.position, digest: hartsDigest(this.machine) });
+    if (this.sequence % MEMORY_DIGEST_EVERY === 0) this.log({ kind: EventKind.MemoryDigest, position: this.position, digest: memoryDigest(this.machine) });
     this.writeEvents();
   }
 

@@ -51,6 +51,8 @@ export class Replayer {
   stoppedBy?: DebugStop;
   /** Told of every trap, after it has been checked against the recording (for debugger event stops). */
   onTrap?: (hart: number, cause: number, interrupt: boolean) => void;
+  /** Told of every input event as it takes effect (clock, console input, entropy, block reads). */
+  onInput?: (kind: EventKind, position: number) => void;
 
   constructor(private readonly recording: ParsedRecording, console: ConsolePort, private readonly name = 'recording') {
     const m = recording.header.machine;
@@ -186,12 +188,14 @@ export class Replayer {
       }
       case EventKind.Clock:
         this.at(e.position, 'clock re-base');
+        this.onInput?.(e.kind, e.position);
         this.clock.set(m.virtualTime, e.mtime);
         if (this.clock.mtime(m.virtualTime) !== e.mtime) this.diverge(-1, `mtime after re-base is ${this.clock.mtime(m.virtualTime)}, recorded ${e.mtime}`);
         break;
       case EventKind.Input:
         this.at(e.position, 'console input');
         m.consoleInput(e.data);
+        this.onInput?.(e.kind, e.position);
         break;
       case EventKind.Entropy: case EventKind.BlockRead: case EventKind.Trap:
         this.pending.push(e);
@@ -199,6 +203,10 @@ export class Replayer {
       case EventKind.Digest:
         this.at(e.position, 'state digest');
         if (hartsDigest(m) !== e.digest) this.diverge(-1, `the harts' state differs from the recording's (digest ${hartsDigest(m).toString(16)}, recorded ${e.digest.toString(16)})`);
+        break;
+      case EventKind.MemoryDigest:
+        this.at(e.position, 'memory digest');
+        if (memoryDigest(m) !== e.digest) this.diverge(-1, 'memory differs from the recording\'s (memory digest mismatch)');
         break;
       case EventKind.End:
         this.at(e.position, 'end of recording');
@@ -217,6 +225,7 @@ export class Replayer {
       this.diverge(-1, `the guest made ${what}, but the recording expected ${describe(e)}`);
     }
     buf.set((e as { data: Uint8Array }).data);
+    this.onInput?.(kind, pos);
   }
 
   private at(position: number, what: string): void {

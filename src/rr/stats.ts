@@ -51,7 +51,7 @@ export class EventStats {
       case EventKind.Entropy: this.entropyReads++; this.entropyBytes += e.data.length; break;
       case EventKind.Input: this.inputEvents++; this.inputBytes += e.data.length; break;
       case EventKind.BlockRead: this.blockReads++; this.dmaBytes += e.data.length; break;
-      case EventKind.Digest: this.digests++; break;
+      case EventKind.Digest: case EventKind.MemoryDigest: this.digests++; break;
       case EventKind.End: break;
     }
   }

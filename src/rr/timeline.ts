@@ -7,7 +7,8 @@
 
 import { PAGE_SIZE } from '../emulator/bus';
 import { Hart } from '../emulator/hart/hart';
-import { MachineState } from '../emulator/machine';
+import { LinearClock } from '../emulator/clock';
+import { Machine, MachineState } from '../emulator/machine';
 import { ConsolePort } from '../emulator/ports';
 import { BlockKind, decodeEvents, EventKind, ParsedRecording } from './format';
 import { ReplayCursor, Replayer } from './replayer';
@@ -38,14 +39,17 @@ export interface EventStops {
   interrupt?: boolean;
   /** ecall from U-mode. */
   syscall?: boolean;
-  /** Traps with these causes (exceptions) . */
+  /** Exceptions with these causes. */
   causes?: number[];
+  /** Input events of these kinds (EventKind.Clock, Input, Entropy, BlockRead). */
+  kinds?: EventKind[];
 }
 
 export type StopReason =
   | { kind: 'breakpoint'; hart: number; pc: bigint }
   | { kind: 'watchpoint'; hart: number; address: number; access: 'read' | 'write' }
   | { kind: 'event'; hart: number; cause: number; interrupt: boolean }
+  | { kind: 'input'; event: EventKind; position: number }
   | { kind: 'step'; hart: number }
   | { kind: 'start' }
   | { kind: 'end' };
@@ -104,6 +108,11 @@ export class Timeline {
     }
     this.end = Math.max(end, pos);
     this.replayer.onTrap = (hart, cause, interrupt) => this.trapSeen(hart, cause, interrupt);
+    this.replayer.onInput = (kind, position) => {
+      if (!this.hits || !this.events.kinds?.includes(kind)) return;
+      this.pendingEventHit = { position, reason: { kind: 'input', event: kind, position } };
+      this.machine.debugStop = true;
+    };
     this.machine.bus.clearDirty();
     this.checkpoints.push(this.capture(this.allPages()));
   }
@@ -508,5 +517,28 @@ export class Timeline {
 
   hart(i: number): Hart {
     return this.machine.harts[i];
+  }
+
+  /**
+   * A throwaway copy of the machine as it is now, for debugger writes (registers, memory) and for
+   * running on from here with changes: it shares nothing with the recording, whose replay is never
+   * touched. Its inputs are empty (no console input, zero entropy, a disk that reads zeros).
+   */
+  diversion(): Machine {
+    const m = this.machine;
+    const copy = new Machine({
+      harts: m.harts.length,
+      memSize: m.bus.ramSize,
+      clock: new LinearClock(),
+      console: { write: () => {} },
+      entropy: { fill: (b) => b.fill(0) },
+      drive: m.config.drive && { size: m.config.drive.size, readOnly: true, read: (_o, b) => b.fill(0), write: () => {} },
+      builtinSbi: m.config.builtinSbi,
+    });
+    (copy.config.clock as LinearClock).restore(this.replayer.clock.snapshot());
+    copy.bus.ram.set(m.bus.ram);
+    copy.bus.used.set(m.bus.used);
+    copy.restoreState(structuredClone(m.snapshotState(true)));
+    return copy;
   }
 }

@@ -10,7 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LinearClock } from '../../src/emulator/clock';
 import { boot } from '../../src/emulator/loader/boot';
 import { Machine, RunResult } from '../../src/emulator/machine';
-import { parseRecording, ParsedRecording } from '../../src/rr/format';
+import { BlockKind, decodeEvents, encodeBlock, encodeEvent, encodeFileHeader, EventKind, parseRecording, ParsedRecording } from '../../src/rr/format';
+import { ByteWriter } from '../../src/rr/codec';
 import { RecordingTaps } from '../../src/rr/recorder';
 import { Replayer } from '../../src/rr/replayer';
 import { Session } from '../../src/rr/session';
@@ -158,5 +159,65 @@ describe('the timeline', () => {
       const line = spawnSync('riscv64-unknown-elf-addr2line', ['-e', DEMO, `0x${pc.toString(16)}`], { encoding: 'utf8' }).stdout.trim();
       expect(line).toMatch(/objects\.c:126/); // WRITE_ONCE(obj->refcnt, ref - 1): the racy store
     }
+  });
+});
+
+describe('the timeline: event stops and diversions', () => {
+  let rec: { recording: ParsedRecording; console: string };
+  beforeAll(() => {
+    rec = recordDemo(''); // no seed: the demo takes its entropy from the device
+  }, 120_000);
+
+  it('continue forward and backward stop at input events and at interrupts', () => {
+    const tl = new Timeline(rec.recording);
+    tl.setEventStops({ kinds: [EventKind.Entropy] });
+    const fwd = tl.continueForward();
+    expect(fwd.kind).toBe('input');
+    const entropyAt = tl.position;
+    tl.seek(tl.end);
+    const back = tl.continueBackward();
+    expect(back.kind).toBe('input');
+    // Forward, the stop comes after the instruction whose device access took the entropy; backward,
+    // before it (as gdb does for watchpoints: that instruction is the next to run).
+    expect(tl.position).toBe(entropyAt - 1);
+    tl.setEventStops({ interrupt: true });
+    const irq = tl.continueForward();
+    expect(irq).toMatchObject({ kind: 'event', interrupt: true, cause: 5 }); // the supervisor timer
+  });
+
+  it('writes go to a throwaway copy; the replay is untouched', () => {
+    const tl = new Timeline(rec.recording);
+    tl.seek(Math.floor((tl.start + tl.end) / 2));
+    const before = state(tl.machine);
+    const copy = tl.diversion();
+    expect(state(copy)).toBe(before);
+    copy.harts[0].setReg(10, 0x1234n);
+    copy.bus.ram.fill(0xab, 0, 4096);
+    copy.run(10_000);
+    expect(state(tl.machine)).toBe(before);
+    tl.stepForward(0);
+    tl.stepBackward(0);
+    expect(state(tl.machine)).toBe(before);
+  });
+});
+
+describe('divergence', () => {
+  it('a recording whose entropy was changed is caught with the position and pc', () => {
+    const { recording } = recordDemo('');
+    // Rebuild the recording with one entropy byte changed: a well-formed file that lies.
+    const blocks = recording.blocks.map((b) => {
+      if (b.kind !== BlockKind.Events) return encodeBlock(b.kind, b.sequence, b.payload);
+      const { start, events } = decodeEvents(b);
+      const w = new ByteWriter();
+      w.varint(start);
+      for (const e of events) {
+        if (e.kind === EventKind.Entropy) e.data[0] ^= 0xff;
+        encodeEvent(w, e);
+      }
+      return encodeBlock(b.kind, b.sequence, w.take());
+    });
+    const file = Buffer.concat([encodeFileHeader(recording.header), ...blocks]);
+    const replayer = new Replayer(parseRecording(file), { write: () => {} }, 'lying.rec');
+    expect(() => replayer.runTo()).toThrow(/lying\.rec: replay diverged at position \d+ \(hart 0 pc 0x[0-9a-f]+, hart 1 pc 0x[0-9a-f]+\): (the harts' state differs|memory differs)/);
   });
 });
