@@ -9,6 +9,7 @@ import { Bios, boot } from '../emulator/loader/boot';
 import { Machine, RunResult } from '../emulator/machine';
 import { LinearClock } from '../emulator/clock';
 import { benchRecordReplay } from './bench-rr';
+import { findLinuxGuest as linuxGuest, LinuxGuest } from './linux-guest';
 import { FileDisk, HostEntropy, HostTime } from './host-ports';
 
 export const BENCH_HELP = `usage: samsara bench [--runs N]
@@ -91,27 +92,6 @@ const LINUX_BANNER = 'samsara-init: hello';
 const LINUX_SLICE = 2_000_000;
 /** Give up on a boot after this long (a boot takes 2-5 s here). */
 const LINUX_TIMEOUT_S = 300;
-
-export interface LinuxGuest {
-  image: string;
-  disk: string;
-  manifest: string;
-}
-
-/** The guest named by guests/linux/build.sh's manifest, or why there is none. */
-export function linuxGuest(): LinuxGuest | string {
-  const manifest = path.join(process.env.SAMSARA_CACHE || path.join(os.homedir(), '.cache/samsara'), 'linux', 'latest.env');
-  if (!fs.existsSync(manifest)) return `no ${manifest}; run guests/linux/build.sh`;
-  const env: Record<string, string> = {};
-  for (const line of fs.readFileSync(manifest, 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)='?(.*?)'?$/.exec(line.trim());
-    if (m) env[m[1]] = m[2];
-  }
-  const g = { image: env.SAMSARA_LINUX_IMAGE, disk: env.SAMSARA_LINUX_DISK, manifest };
-  if (!g.image || !fs.existsSync(g.image)) return `the Image named by ${manifest} is missing; run guests/linux/build.sh`;
-  if (!g.disk || !fs.existsSync(g.disk)) return `the disk named by ${manifest} is missing; run guests/linux/build.sh`;
-  return g;
-}
 
 /** Instructions (all harts) and seconds since the start, at the banner and at power-off. */
 interface LinuxMeasurement {

@@ -5,43 +5,20 @@
 
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { findLinuxGuest } from '../../src/cli/linux-guest';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SAMSARA = path.join(ROOT, 'bin/samsara.js');
-const CACHE = path.join(process.env.SAMSARA_CACHE || path.join(os.homedir(), '.cache/samsara'), 'linux');
-const MANIFEST = path.join(CACHE, 'latest.env');
 
 const OPENSBI = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf';
 
 /** Wall-clock limit for one boot (a boot takes 2-5 s on the development VM). */
 const BOOT_TIMEOUT_MS = 300_000;
 
-interface Guest {
-  image: string;
-  vmlinux: string;
-  disk: string;
-}
 
-/** The guest named by build.sh's manifest, or why there is none. */
-function findGuest(): Guest | string {
-  if (!fs.existsSync(MANIFEST)) return `no ${MANIFEST}`;
-  const env: Record<string, string> = {};
-  for (const line of fs.readFileSync(MANIFEST, 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)='?(.*?)'?$/.exec(line.trim());
-    if (m) env[m[1]] = m[2];
-  }
-  const guest = { image: env.SAMSARA_LINUX_IMAGE, vmlinux: env.SAMSARA_LINUX_VMLINUX, disk: env.SAMSARA_LINUX_DISK };
-  for (const [name, file] of Object.entries(guest)) {
-    if (!file) return `${MANIFEST} names no ${name}`;
-    if (!fs.existsSync(file)) return `${file} (${name}, from ${MANIFEST}) is missing`;
-  }
-  return guest;
-}
-
-const guest = findGuest();
+const guest = findLinuxGuest();
 const why = typeof guest === 'string' ? guest : '';
 if (why) {
   // Said once per run, so that a skipped suite does not pass unnoticed.

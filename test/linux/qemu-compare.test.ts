@@ -9,13 +9,11 @@
 
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { findLinuxGuest } from '../../src/cli/linux-guest';
 import { describe, expect, it } from 'vitest';
 import { hasCommand, samsaraAsync } from '../cli/helpers';
 
-const CACHE = path.join(process.env.SAMSARA_CACHE || path.join(os.homedir(), '.cache/samsara'), 'linux');
-const MANIFEST = path.join(CACHE, 'latest.env');
 const QEMU = 'qemu-system-riscv64';
 
 /** Wall-clock limit for one boot (QEMU takes about 0.6 s, our machine 2-5 s on the development VM). */
@@ -27,28 +25,8 @@ const BOOT_TIMEOUT_MS = 300_000;
  */
 const APPEND = 'console=ttyS0 earlycon';
 
-interface Guest {
-  image: string;
-  disk: string;
-}
 
-/** The guest named by build.sh's manifest, or why there is none. */
-function findGuest(): Guest | string {
-  if (!fs.existsSync(MANIFEST)) return `no ${MANIFEST}`;
-  const env: Record<string, string> = {};
-  for (const line of fs.readFileSync(MANIFEST, 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)='?(.*?)'?$/.exec(line.trim());
-    if (m) env[m[1]] = m[2];
-  }
-  const guest = { image: env.SAMSARA_LINUX_IMAGE, disk: env.SAMSARA_LINUX_DISK };
-  for (const [name, file] of Object.entries(guest)) {
-    if (!file) return `${MANIFEST} names no ${name}`;
-    if (!fs.existsSync(file)) return `${file} (${name}, from ${MANIFEST}) is missing`;
-  }
-  return guest;
-}
-
-const guest = findGuest();
+const guest = findLinuxGuest();
 const why = typeof guest === 'string'
   ? `the Linux guest is not built (${guest}); run guests/linux/build.sh (about 3 minutes on 2 cores)`
   : !hasCommand(QEMU) ? `${QEMU} not found; scripts/setup-debian installs it (qemu-system-misc)` : '';

@@ -5,27 +5,18 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { findLinuxGuest } from '../../src/cli/linux-guest';
 import { describe, expect, it } from 'vitest';
 import { ROOT, SAMSARA, samsara, samsaraAsync } from '../cli/helpers';
 
-function manifest(): Record<string, string> | undefined {
-  const file = path.join(process.env.SAMSARA_CACHE || path.join(os.homedir(), '.cache/samsara'), 'linux', 'latest.env');
-  if (!fs.existsSync(file)) return undefined;
-  const env: Record<string, string> = {};
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)='?(.*?)'?$/.exec(line.trim());
-    if (m) env[m[1]] = m[2];
-  }
-  return fs.existsSync(env.SAMSARA_LINUX_IMAGE ?? '') && fs.existsSync(env.SAMSARA_LINUX_DISK ?? '') ? env : undefined;
-}
+const found = findLinuxGuest();
+const guest = typeof found === 'string' ? undefined : found;
+if (!guest) console.log(`test/linux/record-replay: skipped: ${found}`);
 
-const env = manifest();
-if (!env) console.log('test/linux/record-replay: skipped: no built kernel (run guests/linux/build.sh)');
-
-describe.skipIf(!env)('Linux: record and replay', () => {
+describe.skipIf(!guest)('Linux: record and replay', () => {
   it('2 harts, boot to power-off, a line typed on the console: the replay is identical', async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-linux-rr-')), 'linux.rec');
-    const child = spawn(process.execPath, [SAMSARA, 'record', '-o', file, '--harts', '2', '--append', 'console=ttyS0 earlycon=sbi', '--drive', env!.SAMSARA_LINUX_DISK, env!.SAMSARA_LINUX_IMAGE], { cwd: ROOT });
+    const child = spawn(process.execPath, [SAMSARA, 'record', '-o', file, '--harts', '2', '--append', 'console=ttyS0 earlycon=sbi', '--drive', guest!.disk, guest!.image], { cwd: ROOT });
     const closed = new Promise<number | null>((r) => child.on('close', r));
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
