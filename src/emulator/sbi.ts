@@ -250,13 +250,15 @@ export class Sbi {
       case 1: { // console_read(num_bytes, base_addr_lo, base_addr_hi)
         const n = Math.min(Number(a(0) & 0xffffffffn), 1 << 20);
         const addr = address();
+        // Check the buffer before taking any input, so that a bad address loses nothing.
+        if (addr === undefined || !host.readPhys(addr, new Uint8Array(n))) return [SbiError.INVALID_PARAM, 0];
         const bytes: number[] = [];
         while (bytes.length < n) {
           const b = host.consoleRead();
           if (b < 0) break;
           bytes.push(b);
         }
-        if (addr === undefined || !host.writePhys(addr, Uint8Array.from(bytes))) return [SbiError.INVALID_PARAM, 0];
+        host.writePhys(addr, Uint8Array.from(bytes));
         return [SbiError.SUCCESS, bytes.length];
       }
       case 2: // console_write_byte(byte)

@@ -415,14 +415,13 @@ export function run(h: Hart, budget: number): number {
         const bLo = x[r1];
         const aLo = (bLo + imm) | 0;
         const aHi = (x[r1 + 1] + (imm >> 31) + ((bLo >>> 0) + (imm >>> 0) > 0xffffffff ? 1 : 0)) | 0;
-        const fd = (w & 255) === 64 ? 0 : w & 255; // fd was never redirected, but stay safe
         const size = op === Op.FLW || op === Op.FSW ? 4 : 8;
         h.pcLo = pcLo;
         h.pcHi = pcHi;
         if (op === Op.FLW || op === Op.FLD) {
           if (!loadSlow(h, aLo, aHi, size)) { trapped = true; break; }
-          f[fd] = h.ldLo;
-          f[fd + 1] = size === 4 ? -1 : h.ldHi; // NaN-box a single
+          f[rd] = h.ldLo; // rd is a floating-point register: never redirected to the sink
+          f[rd + 1] = size === 4 ? -1 : h.ldHi; // NaN-box a single
           h.mstatus |= 0x6000;
         } else if (storeSlow(h, aLo, aHi, size, f[r2], f[r2 + 1]) === StoreResult.Trap) {
           trapped = true;
