@@ -52,7 +52,8 @@ export type StopReason =
   | { kind: 'input'; event: EventKind; position: number }
   | { kind: 'step'; hart: number }
   | { kind: 'start' }
-  | { kind: 'end' };
+  | { kind: 'end' }
+  | { kind: 'limit' };
 
 interface Hit {
   position: number;
@@ -213,16 +214,21 @@ export class Timeline {
     return { kind: 'step', hart };
   }
 
-  /** Continue forward to the next breakpoint, watchpoint or event stop, or the end. */
-  continueForward(): StopReason {
+  /**
+   * Continue forward to the next breakpoint, watchpoint or event stop, or the end. With `until`,
+   * stop there ({ kind: 'limit' }) if nothing is hit before: a caller that must stay responsive
+   * (to an interrupt from gdb, say) continues in slices.
+   */
+  continueForward(until = this.end): StopReason {
     this.hits = [];
     try {
       this.armStepOver();
       for (;;) {
-        this.forward(this.end);
+        this.forward(until);
         const hit = this.takeHit();
         if (hit) return hit.reason;
         if (this.position >= this.end || this.replayer.ended) return { kind: 'end' };
+        if (this.position >= until) return { kind: 'limit' };
         if (!this.replayer.stoppedBy) return { kind: 'end' }; // a cut-off recording
       }
     } finally {
@@ -235,21 +241,40 @@ export class Timeline {
    * or the start. Earlier intervals are replayed forward from their checkpoints, keeping the last hit.
    */
   continueBackward(): StopReason {
+    const search = this.backwardSearch();
+    for (;;) {
+      const r = search.step();
+      if (r) return r;
+    }
+  }
+
+  /**
+   * A backward continue taken one interval at a time: each step() replays the interval before the
+   * last one searched and returns the stop if it found one (or reached the start), else undefined.
+   * Between steps the machine is at the start of the last interval searched.
+   */
+  backwardSearch(): { step(): StopReason | undefined } {
     const origin = this.position;
     let end = origin;
-    while (end > this.start) {
-      const cp = this.nearestCheckpoint(end - 1);
-      this.restore(cp);
-      const hits = this.scan(end);
-      const last = hits.filter((h) => h.position < origin).pop();
-      if (last) {
-        this.withoutStops(() => this.seekExact(last.position));
-        return last.reason;
-      }
-      end = cp.position;
-    }
-    this.seek(this.start);
-    return { kind: 'start' };
+    return {
+      step: (): StopReason | undefined => {
+        if (end <= this.start) {
+          this.seek(this.start);
+          return { kind: 'start' };
+        }
+        const cp = this.nearestCheckpoint(end - 1);
+        this.restore(cp);
+        const hits = this.scan(end);
+        const last = hits.filter((h) => h.position < origin).pop();
+        if (last) {
+          this.withoutStops(() => this.seekExact(last.position));
+          return last.reason;
+        }
+        end = cp.position;
+        this.restore(cp);
+        return undefined;
+      },
+    };
   }
 
   /** Replay forward from the current position to `end`, collecting every hit on the way. */
