@@ -2,6 +2,7 @@
 // that cannot be used prints one line naming the problem and exits 2.
 
 import { benchCommand, BENCH_HELP } from './bench';
+import { GDBSERVER_HELP, gdbserverCommand } from './gdbserver';
 import { infoCommand, INFO_HELP, replayCommand, REPLAY_HELP } from './replay';
 import { recordCommand, runCommand, RUN_HELP } from './run';
 
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; help: string; main: (args: str
   record: { summary: 'run a guest as `run` does and record it into a file (-o FILE)', help: RUN_HELP.replace('usage: samsara run [options] <image>', 'usage: samsara record -o FILE [options] <image>'), main: recordCommand },
   replay: { summary: 'replay a recording, with its console output', help: REPLAY_HELP, main: replayCommand },
   info: { summary: "print a recording's header and event statistics", help: INFO_HELP, main: infoCommand },
+  gdbserver: { summary: 'serve a recording to gdb (target remote :1234) with reverse execution', help: GDBSERVER_HELP, main: gdbserverCommand },
   bench: { summary: 'print speed figures for the guests in guests/, beside QEMU', help: BENCH_HELP, main: benchCommand },
 };
 

@@ -129,6 +129,14 @@ export class ReplayTarget {
     this.timeline.setWatchpoints(list);
   }
 
+  /** Forget every breakpoint and watchpoint (a gdb connection ended). */
+  clearAll(): void {
+    this.breakpoints.clear();
+    this.watches = [];
+    this.timeline.setBreakpoints([]);
+    this.timeline.setWatchpoints([]);
+  }
+
   // --- Execution ------------------------------------------------------------------------------------
 
   stepForward(thread: number): StopEvent {

@@ -1,0 +1,100 @@
+// Real gdb-multiarch against `samsara gdbserver`, one script per behaviour, on a recording of the
+// racy demo guest (virtual clock, seed 5: the race hits, and the run repeats exactly).
+
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasCommand, ROOT, SAMSARA, samsara } from '../cli/helpers';
+
+const DEMO = path.join(ROOT, 'guests/demo/demo.elf');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-gdb-'));
+const REC = path.join(tmp, 'demo.rec');
+
+let server: ChildProcess | undefined;
+let port = 0;
+
+/** Start a gdbserver on a free port and return once it listens. */
+async function startServer(): Promise<void> {
+  server = spawn(process.execPath, [SAMSARA, 'gdbserver', '--port', '0', REC], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  await new Promise<void>((resolve, reject) => {
+    server!.stderr!.setEncoding('utf8').on('data', (d) => {
+      err += d;
+      const m = /on 127\.0\.0\.1:(\d+)/.exec(err);
+      if (m) { port = Number(m[1]); resolve(); }
+    });
+    server!.on('exit', (code) => reject(new Error(`gdbserver exited ${code}: ${err}`)));
+  });
+}
+
+/** Run gdb-multiarch in batch mode with these commands; returns its output. */
+function gdb(commands: string[]): string {
+  const script = path.join(tmp, `script-${Math.random().toString(36).slice(2)}.gdb`);
+  fs.writeFileSync(script, ['set pagination off', 'set confirm off', `target remote 127.0.0.1:${port}`, ...commands, 'disconnect'].join('\n') + '\n');
+  const r = spawnSync('gdb-multiarch', ['-nx', '-batch', '-x', script, DEMO], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  return r.stdout + r.stderr;
+}
+
+describe.skipIf(!hasCommand('gdb-multiarch'))('gdb-multiarch on a recording', () => {
+  beforeAll(async () => {
+    const r = samsara(['record', '-o', REC, '--harts', '2', '--clock', 'virtual', '--append', 'seed=5', DEMO]);
+    expect(r.stdout).toContain('kernel BUG');
+    await startServer();
+  }, 120_000);
+  afterAll(() => server?.kill());
+
+  it('info threads lists one thread per hart', () => {
+    const out = gdb(['info threads']);
+    expect(out).toMatch(/Thread 1 \(hart 0/);
+    expect(out).toMatch(/Thread 2 \(hart 1/);
+  });
+
+  it('break at a function, continue, stepi, reverse-stepi', () => {
+    const out = gdb(['break obj_lookup', 'continue', 'p $pc', 'stepi', 'p $pc', 'reverse-stepi', 'p $pc']);
+    expect(out).toMatch(/Breakpoint 1, obj_lookup/);
+    const pcs = [...out.matchAll(/\$\d+ = \(void \(\*\)\(\)\) (0x[0-9a-f]+)/g)].map((m) => m[1]);
+    expect(pcs).toHaveLength(3);
+    expect(pcs[1]).not.toBe(pcs[0]);
+    expect(pcs[2]).toBe(pcs[0]);
+  });
+
+  it('reverse-continue goes back to an earlier breakpoint hit', () => {
+    const out = gdb(['break obj_lookup', 'continue', 'monitor when', 'continue', 'monitor when', 'reverse-continue', 'monitor when']);
+    const whens = [...out.matchAll(/position (\d+) \(of/g)].map((m) => Number(m[1]));
+    expect(whens).toHaveLength(3);
+    expect(whens[1]).toBeGreaterThan(whens[0]);
+    expect(whens[2]).toBe(whens[0]);
+    expect(out).toMatch(/Breakpoint 1, obj_lookup[\s\S]*Breakpoint 1, obj_lookup[\s\S]*Breakpoint 1, obj_lookup/);
+  });
+
+  it('reverse-finish returns to the caller', () => {
+    const out = gdb(['break obj_put', 'continue', 'bt 2', 'reverse-finish', 'info symbol $pc', 'info line *$pc']);
+    const caller = /#1 +0x[0-9a-f]+ in (\w+) /.exec(out)![1];
+    // Back at the call instruction in the caller.
+    expect(out).toMatch(new RegExp(`${caller} \\+ \\d+ in section \\.text`));
+    expect(out).toMatch(/Line \d+ of "(guests\/demo\/)?\w+\.c"/);
+  });
+
+  it('a watchpoint on the corrupted field and reverse-continue stop at the racy write', () => {
+    // Go to the end (after the oops), read obj_put's object from the oops registers, and watch it.
+    const oops = samsara(['replay', REC]).stdout;
+    const a0 = / a0 : ([0-9a-f]{16})/.exec(oops)![1];
+    const out = gdb([
+      'monitor seek 1000000000000',
+      `watch -l *(int *)(0x${a0} + 24)`,
+      'reverse-continue',
+      'info line *$pc',
+    ]);
+    expect(out).toMatch(/Hardware watchpoint \d+: -location/);
+    expect(out).toMatch(/Old value = \d+\s+New value = \d+/);
+    expect(out).toMatch(/Line 126 of "(guests\/demo\/)?objects\.c"/); // WRITE_ONCE(obj->refcnt, ref - 1): the racy store
+  });
+
+  it('the start and the end of the recorded history', () => {
+    const out = gdb(['monitor seek 0', 'reverse-stepi', 'monitor seek 1000000000000', 'stepi']);
+    expect(out).toMatch(/No more reverse-execution history/);
+    expect(out).toMatch(/No more reverse-execution history[\s\S]*No more reverse-execution history/);
+  });
+});
