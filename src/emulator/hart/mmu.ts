@@ -94,14 +94,18 @@ function walk(h: Hart, lo: number, hi: number, access: Access, peek: boolean): n
     if (i < 0) return fault(h, PAGE_FAULT[access], lo, hi);
     a = ppn(pteLo, pteHi) * PAGE_SIZE;
   }
-  // Step 5: the leaf's permissions against the access, the privilege mode, SUM and MXR.
-  if (priv === Priv.U) {
+  // Step 5: the leaf's permissions against the access, the privilege mode, SUM and MXR. A debugger's
+  // peek skips them: it may read any mapped page (user pages from a kernel, say), as QEMU's stub does.
+  if (peek) {
+    // nothing to check
+  } else if (priv === Priv.U) {
     if ((pteLo & PTE_U) === 0) return fault(h, PAGE_FAULT[access], lo, hi);
   } else if ((pteLo & PTE_U) !== 0) {
     if (access === Access.Fetch || (h.mstatus & S.SUM) === 0) return fault(h, PAGE_FAULT[access], lo, hi);
   }
   let allowed: boolean;
-  if (access === Access.Fetch) allowed = (pteLo & PTE_X) !== 0;
+  if (peek) allowed = true;
+  else if (access === Access.Fetch) allowed = (pteLo & PTE_X) !== 0;
   else if (access === Access.Load) allowed = (pteLo & PTE_R) !== 0 || ((h.mstatus & S.MXR) !== 0 && (pteLo & PTE_X) !== 0);
   else allowed = (pteLo & PTE_W) !== 0;
   if (!allowed) return fault(h, PAGE_FAULT[access], lo, hi);
