@@ -192,7 +192,11 @@ export interface EncodeOptions {
   rle?: boolean;
 }
 
-/** Frame a payload: `$data#xx`, with '$', '#', '}' and '*' escaped, optionally run-length encoded. */
+/**
+ * Frame a payload: `$data#xx`, with '$', '#', '}' and '*' escaped, optionally run-length encoded.
+ * gdb undoes escapes only in replies that carry binary data (qXfer, vFile, x); text replies (hex,
+ * stop replies, OK) never contain those four characters, so escaping everything is safe.
+ */
 export function encodePacket(payload: Uint8Array | string, options: EncodeOptions = {}): Uint8Array {
   const data = typeof payload === 'string' ? latin1Bytes(payload) : payload;
   // Escape first: the wire form, over which run-length encoding and the checksum are computed.

@@ -77,6 +77,11 @@ class Connection {
           break;
         case 'ack': case 'nak':
           break;
+        case 'malformed':
+          // A frame that cannot be a packet (too long, cut short): ask gdb to send it again.
+          this.log?.(`gdbstub: malformed frame: ${frame.reason}`);
+          if (!this.noAck) this.socket.write('-');
+          break;
         case 'packet':
           if (!frame.checksumOk) {
             if (!this.noAck) this.socket.write('-');
