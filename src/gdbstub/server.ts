@@ -202,7 +202,7 @@ class Connection {
     const t = this.target;
     switch (kind) {
       case 0: case 1:
-        if (insert) t.insertBreakpoint(address);
+        if (insert) t.insertBreakpoint(address, kind === 1);
         else t.removeBreakpoint(address);
         return 'OK';
       case 2: case 3: case 4: {
@@ -255,6 +255,7 @@ class Connection {
     const thread = `thread:${e.thread.toString(16)};`;
     switch (e.kind) {
       case 'swbreak': return `T05${thread}swbreak:;`;
+      case 'hwbreak': return `T05${thread}hwbreak:;`;
       case 'watch': {
         const key = e.type === 'write' ? 'watch' : e.type === 'read' ? 'rwatch' : 'awatch';
         return `T05${thread}${key}:${e.address.toString(16)};`;

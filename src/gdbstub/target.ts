@@ -18,6 +18,7 @@ export type WatchType = 'write' | 'read' | 'access';
 export type StopEvent =
   | { kind: 'signal'; thread: number }
   | { kind: 'swbreak'; thread: number }
+  | { kind: 'hwbreak'; thread: number }
   | { kind: 'watch'; thread: number; type: WatchType; address: bigint }
   | { kind: 'replaylog'; thread: number; which: 'begin' | 'end' };
 
@@ -30,6 +31,8 @@ interface GdbWatch {
 
 export class ReplayTarget {
   private breakpoints = new Set<bigint>();
+  /** Breakpoints gdb inserted as hardware ones (Z1): their stops say hwbreak. */
+  private hardware = new Set<bigint>();
   private watches: GdbWatch[] = [];
 
   constructor(readonly timeline: Timeline) {}
@@ -99,13 +102,17 @@ export class ReplayTarget {
 
   // --- Breakpoints and watchpoints (gdb's addresses are virtual) ----------------------------------
 
-  insertBreakpoint(address: bigint): void {
-    this.breakpoints.add(BigInt.asUintN(64, address));
+  insertBreakpoint(address: bigint, hardware = false): void {
+    const a = BigInt.asUintN(64, address);
+    this.breakpoints.add(a);
+    if (hardware) this.hardware.add(a);
     this.timeline.setBreakpoints([...this.breakpoints]);
   }
 
   removeBreakpoint(address: bigint): void {
-    this.breakpoints.delete(BigInt.asUintN(64, address));
+    const a = BigInt.asUintN(64, address);
+    this.breakpoints.delete(a);
+    this.hardware.delete(a);
     this.timeline.setBreakpoints([...this.breakpoints]);
   }
 
@@ -132,6 +139,7 @@ export class ReplayTarget {
   /** Forget every breakpoint and watchpoint (a gdb connection ended). */
   clearAll(): void {
     this.breakpoints.clear();
+    this.hardware.clear();
     this.watches = [];
     this.timeline.setBreakpoints([]);
     this.timeline.setWatchpoints([]);
@@ -165,7 +173,7 @@ export class ReplayTarget {
 
   private event(r: StopReason, thread: number): StopEvent {
     switch (r.kind) {
-      case 'breakpoint': return { kind: 'swbreak', thread: r.hart + 1 };
+      case 'breakpoint': return { kind: this.hardware.has(r.pc) ? 'hwbreak' : 'swbreak', thread: r.hart + 1 };
       case 'watchpoint': {
         const w = this.watches.find((x) => x.physical !== undefined && r.address >= x.physical && r.address < x.physical + x.length);
         const type: WatchType = w?.type === 'access' ? 'access' : r.access === 'read' ? 'read' : 'write';

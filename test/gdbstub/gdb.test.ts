@@ -69,6 +69,23 @@ describe.skipIf(!hasCommand('gdb-multiarch'))('gdb-multiarch on a recording', ()
     expect(out).toMatch(/Breakpoint 1, obj_lookup[\s\S]*Breakpoint 1, obj_lookup[\s\S]*Breakpoint 1, obj_lookup/);
   });
 
+  it('a hardware breakpoint (hbreak) stops too, forward and backward', () => {
+    const out = gdb(['hbreak obj_lookup', 'continue', 'monitor when', 'continue', 'reverse-continue', 'monitor when']);
+    expect(out).toMatch(/Hardware assisted breakpoint 1 at 0x[0-9a-f]+/);
+    expect(out).toMatch(/Breakpoint 1, obj_lookup[\s\S]*Breakpoint 1, obj_lookup[\s\S]*Breakpoint 1, obj_lookup/);
+    const whens = [...out.matchAll(/position (\d+) \(of/g)].map((m) => Number(m[1]));
+    expect(whens[1]).toBe(whens[0]);
+  });
+
+  it('next, reverse-next, reverse-step and reverse-nexti move by source lines and instructions', () => {
+    const out = gdb(['break worker.c:36', 'continue', 'next', 'info line *$pc', 'reverse-next', 'info line *$pc', 'reverse-step', 'info line *$pc', 'p $pc', 'reverse-nexti', 'p $pc']);
+    const lines = [...out.matchAll(/^Line (\d+) of "(?:guests\/demo\/)?worker\.c"/gm)].map((m) => Number(m[1]));
+    expect(lines).toEqual([55, 36, 35]); // out to worker(), back into lookup_and_use at the breakpoint, one line up
+    const pcs = [...out.matchAll(/\$\d+ = \(void \(\*\)\(\)\) (0x[0-9a-f]+)/g)].map((m) => BigInt(m[1]));
+    expect(pcs).toHaveLength(2);
+    expect(pcs[1]).toBeLessThan(pcs[0]); // one instruction back
+  });
+
   it('reverse-finish returns to the caller', () => {
     const out = gdb(['break obj_put', 'continue', 'bt 2', 'reverse-finish', 'info symbol $pc', 'info line *$pc']);
     const caller = /#1 +0x[0-9a-f]+ in (\w+) /.exec(out)![1];
