@@ -66,7 +66,8 @@ function time(fn: () => void): number {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
-export function benchRecordReplay(g: RrGuest, runs: number): void {
+/** Returns the last recording made, for further benchmarks. */
+export function benchRecordReplay(g: RrGuest, runs: number): ParsedRecording {
   const plain: number[] = [];
   const rec: number[] = [];
   let recording: Uint8Array | undefined;
@@ -102,4 +103,5 @@ export function benchRecordReplay(g: RrGuest, runs: number): void {
   console.log(`${g.name} timeline: seek median ${ms(median(seeks))}, p99 ${ms(percentile(seeks, 0.99))}; ` +
     `step back median ${ms(median(backs))}, p99 ${ms(percentile(backs, 0.99))} (target p99 < 100 ms); ` +
     `${tl.checkpointCount} checkpoints, ${(tl.checkpointBytes / 2 ** 20).toFixed(0)} MiB`);
+  return parsed;
 }

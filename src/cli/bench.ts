@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Bios, boot } from '../emulator/loader/boot';
 import { Machine, RunResult } from '../emulator/machine';
 import { LinearClock } from '../emulator/clock';
+import { benchGdb } from './bench-gdb';
 import { benchRecordReplay } from './bench-rr';
 import { findLinuxGuest as linuxGuest, LinuxGuest } from './linux-guest';
 import { FileDisk, HostEntropy, HostTime } from './host-ports';
@@ -288,7 +289,8 @@ export async function benchCommand(args: string[]): Promise<number> {
   if (fs.existsSync(demo)) benchRecordReplay({ name: 'demo (2 harts)', kernel: demo, harts: 2, bootargs: 'seed=1' }, runs);
   const linux = linuxGuest();
   if (typeof linux !== 'string') {
-    benchRecordReplay({ name: 'Linux (2 harts)', kernel: linux.image, harts: 2, bootargs: LINUX_APPEND, drive: fs.readFileSync(linux.disk) }, runs);
+    const recording = benchRecordReplay({ name: 'Linux (2 harts)', kernel: linux.image, harts: 2, bootargs: LINUX_APPEND, drive: fs.readFileSync(linux.disk) }, runs);
+    await benchGdb('Linux (2 harts)', recording);
   } else console.log(`Linux record/replay: skipped (${linux})`);
   return 0;
 }

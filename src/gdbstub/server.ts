@@ -31,6 +31,7 @@ export class GdbServer {
           return;
         }
         this.busy = true;
+        socket.setNoDelay(true); // replies are small and latency matters (Nagle would hold them)
         options.log?.(`gdb connected from ${socket.remoteAddress}:${socket.remotePort}`);
         new Connection(socket, this.target, this.monitor, options.log).closed.then(() => {
           this.target.clearAll(); // the next gdb starts with no breakpoints
