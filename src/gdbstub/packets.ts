@@ -42,7 +42,7 @@ export type Request =
   | { type: 'G'; data: Uint8Array }
   | { type: 'p'; register: number }
   | { type: 'P'; register: number; value: Uint8Array }
-  | { type: 'm'; address: bigint; length: number }
+  | { type: 'm' | 'x'; address: bigint; length: number }
   | { type: 'M'; address: bigint; data: Uint8Array }
   | { type: 'X'; address: bigint; data: Uint8Array }
   | { type: 'c' | 's'; address?: bigint }
@@ -236,6 +236,8 @@ const LETTERS: Record<string, Parser> = {
     return { type: 'P', register: uint(n, MAX_REGISTER, 'register number'), value: hexBytes(v, 'value') };
   },
   m: (body) => ({ type: 'm', ...addressAndLength(body) }),
+  // Binary memory read (gdb 16): as m, answered with 'b' and the raw (escaped) bytes.
+  x: (body) => ({ type: 'x', ...addressAndLength(body) }),
   M: (body) => {
     const [head, hex] = split2(body, ':', 'before the data');
     const { address, length } = addressAndLength(head);

@@ -155,6 +155,10 @@ class Connection {
         const data = t.readMemory(this.gThread, req.address, req.length);
         return this.send(data ? toHex(data) : 'E14');
       }
+      case 'x': {
+        const data = t.readMemory(this.gThread, req.address, req.length);
+        return this.send(data ? Buffer.concat([Buffer.from('b'), data]) : 'E14');
+      }
       case 'G': case 'P': case 'M': case 'X':
         // Writes would change the recorded history: refused.
         return this.send('E01');

@@ -97,6 +97,11 @@ describe.skipIf(!guest || !hasCommand('gdb-multiarch'))('gdb-multiarch vmlinux o
     const at = await when();
     expect(at).toBeGreaterThan(start);
     expect(at).toBeLessThan(100_000_000); // the recording is about 130 M steps long
+    // The binary read (x, gdb 16) returns the same bytes as the hex read (m).
+    const hexRead = await request('mffffffff80000000,40');
+    const binRead = await request('xffffffff80000000,40');
+    expect(binRead[0]).toBe('b');
+    expect(Buffer.from(binRead.slice(1), 'latin1').toString('hex')).toBe(hexRead);
     socket.end();
   }, 60_000);
 });

@@ -33,6 +33,7 @@ describe('packets as gdb 13 sends them', () => {
     ['g', { type: 'g' }],
     ['mfffffffffffffffc,4', { type: 'm', address: 0xfffffffffffffffcn, length: 4 }],
     ['mffffffff80200000,40', { type: 'm', address: 0xffffffff80200000n, length: 0x40 }],
+    ['xffffffff80200000,40', { type: 'x', address: 0xffffffff80200000n, length: 0x40 }],
     ['qThreadExtraInfo,p1.2', { type: 'qThreadExtraInfo', thread: { pid: 1, tid: 2 } }],
     ['Tp1.2', { type: 'T', thread: { pid: 1, tid: 2 } }],
     ['Z0,ffffffff80201234,2', { type: 'Z', kind: 0, address: 0xffffffff80201234n, size: 2, hasConditions: false }],
@@ -149,7 +150,6 @@ describe('unknown packets get an empty reply', () => {
     ['vRun;', 'vRun'],
     ['b9600', 'b9'],
     ['i', 'i'],
-    ['x80200000,4', 'x'], // gdb 16's binary memory read
     ['!', '!'],
     ['', ''],
     ['toString', 't'],
