@@ -1,12 +1,13 @@
 // Real gdb-multiarch against `samsara gdbserver`, one script per behaviour, on a recording of the
 // racy demo guest (virtual clock, seed 5: the race hits, and the run repeats exactly).
 
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasCommand, ROOT, SAMSARA, samsara } from '../cli/helpers';
+import { hasCommand, ROOT, samsara } from '../cli/helpers';
+import { startGdbServer } from './server-process';
 
 const DEMO = path.join(ROOT, 'guests/demo/demo.elf');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-gdb-'));
@@ -14,20 +15,6 @@ const REC = path.join(tmp, 'demo.rec');
 
 let server: ChildProcess | undefined;
 let port = 0;
-
-/** Start a gdbserver on a free port and return once it listens. */
-async function startServer(): Promise<void> {
-  server = spawn(process.execPath, [SAMSARA, 'gdbserver', '--port', '0', REC], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  await new Promise<void>((resolve, reject) => {
-    server!.stderr!.setEncoding('utf8').on('data', (d) => {
-      err += d;
-      const m = /on 127\.0\.0\.1:(\d+)/.exec(err);
-      if (m) { port = Number(m[1]); resolve(); }
-    });
-    server!.on('exit', (code) => reject(new Error(`gdbserver exited ${code}: ${err}`)));
-  });
-}
 
 /** Run gdb-multiarch in batch mode with these commands; returns its output. */
 function gdb(commands: string[]): string {
@@ -41,7 +28,7 @@ describe.skipIf(!hasCommand('gdb-multiarch'))('gdb-multiarch on a recording', ()
   beforeAll(async () => {
     const r = samsara(['record', '-o', REC, '--harts', '2', '--clock', 'virtual', '--append', 'seed=5', DEMO]);
     expect(r.stdout).toContain('kernel BUG');
-    await startServer();
+    ({ process: server, port } = await startGdbServer(REC));
   }, 120_000);
   afterAll(() => server?.kill());
 

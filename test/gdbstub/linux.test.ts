@@ -2,7 +2,7 @@
 // that init's system calls reach, a backtrace through kernel frames, x/s of a string argument (a
 // user-space pointer), and reverse-continue to the previous hit.
 
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import { encodePacket, PacketDecoder } from '../../src/gdbstub/codec';
 import * as fs from 'node:fs';
@@ -10,7 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLinuxGuest } from '../../src/cli/linux-guest';
-import { hasCommand, ROOT, SAMSARA, samsaraAsync } from '../cli/helpers';
+import { hasCommand, samsaraAsync } from '../cli/helpers';
+import { startGdbServer } from './server-process';
 
 const found = findLinuxGuest();
 const guest = typeof found === 'string' ? undefined : found;
@@ -24,16 +25,7 @@ describe.skipIf(!guest || !hasCommand('gdb-multiarch'))('gdb-multiarch vmlinux o
   beforeAll(async () => {
     const r = await samsaraAsync(['record', '-o', REC, '--harts', '2', '--append', 'console=ttyS0', '--drive', guest!.disk, guest!.image]);
     expect(r.code).toBe(0);
-    server = spawn(process.execPath, [SAMSARA, 'gdbserver', '--port', '0', REC], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    await new Promise<void>((resolve, reject) => {
-      server!.stderr!.setEncoding('utf8').on('data', (d) => {
-        err += d;
-        const m = /on 127\.0\.0\.1:(\d+)/.exec(err);
-        if (m) { port = Number(m[1]); resolve(); }
-      });
-      server!.on('exit', (code) => reject(new Error(`gdbserver exited ${code}: ${err}`)));
-    });
+    ({ process: server, port } = await startGdbServer(REC));
   }, 300_000);
   afterAll(() => server?.kill());
 
