@@ -1,42 +1,99 @@
 // gdb stub figures for `samsara bench`: reverse-stepi latency over the remote protocol, and a
-// reverse-continue across most of a recording against forward replay of the same span.
+// reverse-continue across most of a recording against forward replay of the same span. The same
+// packets go to QEMU's stub in bench-gdb-qemu.ts.
 
-import * as net from 'node:net';
-import { encodePacket, PacketDecoder } from '../gdbstub/codec';
+import { RspClient, RspTimeout } from '../gdbstub/client';
 import { GdbServer } from '../gdbstub/server';
 import { ReplayTarget } from '../gdbstub/target';
 import { ParsedRecording } from '../rr/format';
-import { Replayer } from '../rr/replayer';
 import { Timeline } from '../rr/timeline';
 
-/** A minimal RSP client: send a packet, wait for the reply packet. */
-class Client {
-  private readonly decoder = new PacketDecoder();
-  private replies: string[] = [];
-  private wake: (() => void) | undefined;
-  constructor(private readonly socket: net.Socket) {
-    socket.on('data', (d) => {
-      for (const f of this.decoder.push(d)) {
-        if (f.kind !== 'packet') continue;
-        this.replies.push(Buffer.from(f.payload).toString('latin1'));
-        socket.write('+');
-        this.wake?.();
-      }
-    });
-  }
-  async request(payload: string): Promise<string> {
-    const n = this.replies.length;
-    this.socket.write(encodePacket(payload));
-    while (this.replies.length === n) await new Promise<void>((r) => { this.wake = r; });
-    return this.replies[this.replies.length - 1];
-  }
+/** Two kernel functions, each reached once: a reverse-continue goes from `to` back to `from`. */
+export interface Span {
+  from: { name: string; address: bigint };
+  to: { name: string; address: bigint };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const p99 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))];
-const hex = (t: string): string => Buffer.from(t).toString('hex');
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const p99 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))];
+export const seconds = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e9;
+/** The same positions on every run (a linear congruential generator). */
+export function positions(count: number, lo: number, hi: number, seed: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    out.push(lo + Math.floor((seed / 2 ** 32) * (hi - lo)));
+  }
+  return out;
+}
 
-export async function benchGdb(name: string, recording: ParsedRecording): Promise<void> {
+/** A reverse-continue across a span, and a continue across it (seconds), or why not. */
+export interface SpanFigures {
+  span: Span;
+  /** The stub's positions at span.from and span.to, once reached. */
+  from?: number;
+  to?: number;
+  forward?: number;
+  backward?: number;
+  failure?: string;
+}
+
+export interface GdbFigures {
+  /** reverse-stepi (bs, then g as gdb asks next), in milliseconds, one per position tried. */
+  reverseStepi: number[];
+  /** Positions where the stub gave no reply in time. */
+  hung: number;
+  spans: SpanFigures[];
+}
+
+export function describeGdb(name: string, f: GdbFigures): string {
+  const rsi = f.reverseStepi.length
+    ? `reverse-stepi (bs + g) median ${median(f.reverseStepi).toFixed(1)} ms, p99 ${p99(f.reverseStepi).toFixed(1)} ms over ${f.reverseStepi.length} positions`
+    : 'reverse-stepi: no reply at any position';
+  const hung = f.hung ? ` (no reply within the time limit at ${f.hung} more)` : '';
+  const spans = f.spans.map(({ span, from, to, forward, backward, failure }) => `\n  reverse-continue ${span.to.name} -> ${span.from.name}: ` + (failure ??
+    `across ${((to! - from!) / 1e6).toFixed(1)} M instructions ${backward!.toFixed(2)} s, continue over the same span ${forward!.toFixed(2)} s (ratio ${(backward! / forward!).toFixed(2)})`));
+  return `${name}: ${rsi}${hung}${spans.join('')}`;
+}
+
+/**
+ * Continue from the start to `span.from`, time a continue to `span.to`, then time a reverse-continue
+ * back to `span.from`. `where` reads the stub's position. A request with no reply within `limitMs`
+ * ends the measurement as a failure.
+ */
+export async function measureSpan(client: RspClient, span: Span, where: () => Promise<number>, limitMs = Infinity): Promise<SpanFigures> {
+  const f: SpanFigures = { span };
+  let step = '';
+  const request = (payload: string): Promise<string> => {
+    step = payload;
+    return client.request(payload, limitMs);
+  };
+  const breakpoint = (z: 'Z0' | 'z0', address: bigint): Promise<string> => request(`${z},${address.toString(16)},2`);
+  try {
+    await breakpoint('Z0', span.from.address);
+    await request('c');
+    f.from = await where();
+    await breakpoint('z0', span.from.address);
+    await breakpoint('Z0', span.to.address);
+    let t0 = process.hrtime.bigint();
+    await request('c');
+    f.forward = seconds(t0);
+    f.to = await where();
+    await breakpoint('z0', span.to.address);
+    await breakpoint('Z0', span.from.address);
+    t0 = process.hrtime.bigint();
+    const reply = await request('bc');
+    f.backward = seconds(t0);
+    const back = await where();
+    if (!/^T05/.test(reply) || back !== f.from) f.failure = `stopped at ${back} (${reply}), not at ${f.from} where ${span.from.name} was reached`;
+  } catch (e) {
+    if (!(e instanceof RspTimeout)) throw e;
+    f.failure = `no reply to ${step} in ${limitMs / 1000} s (the stub hung)`;
+  }
+  return f;
+}
+
+export async function benchGdb(name: string, recording: ParsedRecording, spans: Span[]): Promise<void> {
   const timeline = new Timeline(recording);
   const target = new ReplayTarget(timeline);
   const server = new GdbServer(target, (cmd) => {
@@ -45,43 +102,26 @@ export async function benchGdb(name: string, recording: ParsedRecording): Promis
     return `position ${timeline.position}\n`;
   });
   const address = await server.listen({ host: '127.0.0.1', port: 0 });
-  const socket = net.connect(address.port, '127.0.0.1');
-  socket.setNoDelay(true); // as gdb does
-  await new Promise<void>((r) => socket.once('connect', () => r()));
-  const client = new Client(socket);
+  const client = await RspClient.connect(address.port);
+  const figures: GdbFigures = { reverseStepi: [], hung: 0, spans: [] };
+  const where = async (): Promise<number> => Number(/position (\d+)/.exec(await client.monitor('when'))![1]);
   try {
-    // reverse-stepi at 50 random positions (after one pass has laid down checkpoints).
-    await client.request(`qRcmd,${hex(`seek ${timeline.end}`)}`);
-    let seed = 7;
-    const random = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-    const latencies: number[] = [];
-    for (let i = 0; i < 50; i++) {
-      const p = timeline.start + 1 + Math.floor(random() * (timeline.end - timeline.start - 1));
-      await client.request(`qRcmd,${hex(`seek ${p}`)}`);
+    for (const span of spans) {
+      await client.monitor(`seek ${timeline.start}`);
+      figures.spans.push(await measureSpan(client, span, where));
+    }
+    // reverse-stepi at 50 positions spread over the recording (after the passes above have laid
+    // down checkpoints, as a debugging session's first moves do).
+    for (const p of positions(50, timeline.start + 1, timeline.end, 7)) {
+      await client.monitor(`seek ${p}`);
       const t0 = process.hrtime.bigint();
       await client.request('bs');
-      await client.request('g'); // what gdb asks for next
-      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      await client.request('g');
+      figures.reverseStepi.push(seconds(t0) * 1000);
     }
-    // reverse-continue from the end back to a breakpoint hit near the start.
-    const early = new Replayer(recording, { write: () => {} });
-    early.runTo(early.position + 1000);
-    const h = early.machine.harts[0];
-    const pc = BigInt.asUintN(64, BigInt(h.pc));
-    const t1 = process.hrtime.bigint();
-    const fwd = new Replayer(recording, { write: () => {} });
-    fwd.runTo(timeline.end);
-    const forward = Number(process.hrtime.bigint() - t1) / 1e9;
-    await client.request(`qRcmd,${hex(`seek ${timeline.end}`)}`);
-    await client.request(`Z0,${pc.toString(16)},2`);
-    const t2 = process.hrtime.bigint();
-    const reply = await client.request('bc');
-    const back = Number(process.hrtime.bigint() - t2) / 1e9;
-    const span = timeline.end - timeline.position;
-    console.log(`${name} gdb stub: reverse-stepi (bs + g) median ${median(latencies).toFixed(1)} ms, p99 ${p99(latencies).toFixed(1)} ms; ` +
-      `reverse-continue across ${(span / 1e6).toFixed(0)} M steps ${back.toFixed(2)} s against forward replay ${forward.toFixed(2)} s (ratio ${(back / forward).toFixed(2)}); stop reply ${reply}`);
   } finally {
-    socket.end();
+    client.close();
     server.close();
   }
+  console.log(describeGdb(`${name} gdb stub (ours)`, figures));
 }

@@ -66,6 +66,11 @@ function time(fn: () => void): number {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
+/** Record the guest once, for benchmarks of what reads recordings. */
+export function recordGuest(g: RrGuest): ParsedRecording {
+  return parseRecording(runOnce(g, true).recording!);
+}
+
 /** Returns the last recording made, for further benchmarks. */
 export function benchRecordReplay(g: RrGuest, runs: number): ParsedRecording {
   const plain: number[] = [];

@@ -8,18 +8,28 @@ import * as path from 'node:path';
 import { Bios, boot } from '../emulator/loader/boot';
 import { Machine, RunResult } from '../emulator/machine';
 import { LinearClock } from '../emulator/clock';
-import { benchGdb } from './bench-gdb';
-import { benchRecordReplay } from './bench-rr';
+import { parseElf } from '../emulator/loader/elf';
+import { benchGdb, Span } from './bench-gdb';
+import { benchGdbQemu } from './bench-gdb-qemu';
+import { benchRecordReplay, recordGuest } from './bench-rr';
 import { findLinuxGuest as linuxGuest, LinuxGuest } from './linux-guest';
 import { FileDisk, HostEntropy, HostTime } from './host-ports';
 
-export const BENCH_HELP = `usage: samsara bench [--runs N]
+export const BENCH_HELP = `usage: samsara bench [--runs N] [--only SECTION]...
 
-Print guest instructions per second (wall and per CPU-second) for each guest present in guests/,
-and the same programs' wall time on qemu-system-riscv64 as a ratio, median of N runs (default 3).
-When the Linux test guest is built (guests/linux/build.sh; its manifest is
-\${SAMSARA_CACHE:-~/.cache/samsara}/linux/latest.env), also boot it on 1 and 2 harts, on this
-machine and on QEMU, and print instructions and wall time to /init's banner and to power-off.
+Print speed figures, median of N runs (default 3), beside QEMU's for the same work where QEMU can
+do it. Sections (all by default; --only may be given more than once):
+  cpu    guest instructions per second (wall and per CPU-second) for each guest in guests/, and
+         the same programs' wall time on qemu-system-riscv64 as a ratio
+  linux  boot the Linux test guest on 1 and 2 harts, here and on QEMU: instructions and wall time
+         to /init's banner and to power-off
+  rr     recording overhead, replay speed, log size, seek and step-back latency (demo and Linux)
+  gdb    the gdb stub over the remote protocol on Linux recordings: reverse-stepi latency, and
+         reverse-continues back to start_kernel from kernel_power_off and from console_on_rootfs,
+         against continues across the same spans; on 1 hart also QEMU's stub replaying its own
+         recording (-icount rr=..., which needs qemu-img from Debian's qemu-utils)
+The Linux sections need the guest built by guests/linux/build.sh (its manifest is
+\${SAMSARA_CACHE:-~/.cache/samsara}/linux/latest.env).
 `;
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -82,6 +92,28 @@ function qemuSeconds(args: string[]): number | undefined {
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function benchGuests(runs: number): void {
+  for (const g of guests()) {
+    const ms: Measurement[] = [];
+    for (let i = 0; i < runs; i++) ms.push(measure(g));
+    const insns = ms[0].instructions;
+    const wall = median(ms.map((m) => m.wall));
+    const cpu = median(ms.map((m) => m.cpu));
+    const rssMb = Math.max(...ms.map((m) => m.rss)) / 2 ** 20;
+    let line = `${g.name}: ${(insns / 1e6).toFixed(1)} M instructions, ${wall.toFixed(3)} s wall, ` +
+      `${(insns / wall / 1e6).toFixed(1)} MIPS, ${(insns / cpu / 1e6).toFixed(1)} MIPS per CPU-second, RSS ${rssMb.toFixed(0)} MB (guest RAM 256 MB, mostly untouched)`;
+    if (g.qemu) {
+      const qs = [];
+      for (let i = 0; i < runs; i++) {
+        const s = qemuSeconds(g.qemu);
+        if (s !== undefined) qs.push(s);
+      }
+      line += qs.length ? `; qemu-system-riscv64 (TCG) ${median(qs).toFixed(3)} s wall, ours/QEMU = ${(wall / median(qs)).toFixed(1)}x` : '; QEMU not available';
+    }
+    console.log(line);
+  }
+}
 
 // ---- the Linux guest ----
 
@@ -261,36 +293,58 @@ async function benchLinux(runs: number): Promise<void> {
   );
 }
 
+/**
+ * The gdb benchmarks' reverse-continues, each from a kernel function reached once back to
+ * start_kernel: from power-off (the whole boot), and from console_on_rootfs (the end of the
+ * initcalls, before /init), a span that QEMU 7.2's reverse debugging completes on this guest.
+ */
+function linuxSpans(g: LinuxGuest): Span[] {
+  const elf = parseElf(fs.readFileSync(g.vmlinux));
+  const at = (name: string): { name: string; address: bigint } => {
+    const s = elf.symbol(name);
+    if (!s) throw new Error(`${g.vmlinux}: no symbol ${name}`);
+    return { name, address: s.value };
+  };
+  return [
+    { from: at('start_kernel'), to: at('kernel_power_off') },
+    { from: at('start_kernel'), to: at('console_on_rootfs') },
+  ];
+}
+
+const SECTIONS = ['cpu', 'linux', 'rr', 'gdb'] as const;
+type Section = (typeof SECTIONS)[number];
+
 export async function benchCommand(args: string[]): Promise<number> {
-  const runsArg = args.indexOf('--runs');
-  const runs = runsArg >= 0 ? Math.max(1, Number(args[runsArg + 1]) || 3) : 3;
-  console.log(`samsara bench: median of ${runs} runs; node ${process.version}`);
-  for (const g of guests()) {
-    const ms: Measurement[] = [];
-    for (let i = 0; i < runs; i++) ms.push(measure(g));
-    const insns = ms[0].instructions;
-    const wall = median(ms.map((m) => m.wall));
-    const cpu = median(ms.map((m) => m.cpu));
-    const rssMb = Math.max(...ms.map((m) => m.rss)) / 2 ** 20;
-    let line = `${g.name}: ${(insns / 1e6).toFixed(1)} M instructions, ${wall.toFixed(3)} s wall, ` +
-      `${(insns / wall / 1e6).toFixed(1)} MIPS, ${(insns / cpu / 1e6).toFixed(1)} MIPS per CPU-second, RSS ${rssMb.toFixed(0)} MB (guest RAM 256 MB, mostly untouched)`;
-    if (g.qemu) {
-      const qs = [];
-      for (let i = 0; i < runs; i++) {
-        const s = qemuSeconds(g.qemu);
-        if (s !== undefined) qs.push(s);
-      }
-      line += qs.length ? `; qemu-system-riscv64 (TCG) ${median(qs).toFixed(3)} s wall, ours/QEMU = ${(wall / median(qs)).toFixed(1)}x` : '; QEMU not available';
+  let runs = 3;
+  const only = new Set<Section>();
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i + 1];
+    if (args[i] === '--runs' && value !== undefined && /^[1-9]\d*$/.test(value)) runs = Number(args[++i]);
+    else if (args[i] === '--only' && (SECTIONS as readonly string[]).includes(value)) only.add(args[++i] as Section);
+    else {
+      console.error(`samsara bench: bad argument ${JSON.stringify(args[i])}${value === undefined ? '' : ` ${JSON.stringify(value)}`}\n\n${BENCH_HELP}`);
+      return 2;
     }
-    console.log(line);
   }
-  await benchLinux(runs);
+  const want = (s: Section): boolean => only.size === 0 || only.has(s);
+  console.log(`samsara bench: median of ${runs} runs; node ${process.version}`);
+  if (want('cpu')) benchGuests(runs);
+  if (want('linux')) await benchLinux(runs);
   const demo = path.join(ROOT, 'guests/demo/demo.elf');
-  if (fs.existsSync(demo)) benchRecordReplay({ name: 'demo (2 harts)', kernel: demo, harts: 2, bootargs: 'seed=1' }, runs);
+  if (want('rr') && fs.existsSync(demo)) benchRecordReplay({ name: 'demo (2 harts)', kernel: demo, harts: 2, bootargs: 'seed=1' }, runs);
+  if (!want('rr') && !want('gdb')) return 0;
   const linux = linuxGuest();
-  if (typeof linux !== 'string') {
-    const recording = benchRecordReplay({ name: 'Linux (2 harts)', kernel: linux.image, harts: 2, bootargs: LINUX_APPEND, drive: fs.readFileSync(linux.disk) }, runs);
-    await benchGdb('Linux (2 harts)', recording);
-  } else console.log(`Linux record/replay: skipped (${linux})`);
+  if (typeof linux === 'string') {
+    console.log(`Linux record/replay and gdb stub: skipped (${linux})`);
+    return 0;
+  }
+  const spans = linuxSpans(linux);
+  for (const harts of [1, 2]) {
+    const g = { name: `Linux (${harts} hart${harts > 1 ? 's' : ''})`, kernel: linux.image, harts, bootargs: LINUX_APPEND, drive: fs.readFileSync(linux.disk) };
+    const recording = want('rr') ? benchRecordReplay(g, runs) : recordGuest(g);
+    if (!want('gdb')) continue;
+    await benchGdb(g.name, recording, spans);
+    if (harts === 1) await benchGdbQemu(linux, LINUX_APPEND, spans);
+  }
   return 0;
 }

@@ -3,8 +3,7 @@
 // user-space pointer), and reverse-continue to the previous hit.
 
 import { ChildProcess, spawnSync } from 'node:child_process';
-import * as net from 'node:net';
-import { encodePacket, PacketDecoder } from '../../src/gdbstub/codec';
+import { RspClient } from '../../src/gdbstub/client';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -52,49 +51,24 @@ describe.skipIf(!guest || !hasCommand('gdb-multiarch'))('gdb-multiarch vmlinux o
   }, 300_000);
 
   it('Ctrl-C (0x03) interrupts a long continue, and the position stays inside the recording', async () => {
-    const socket = net.connect(port, '127.0.0.1');
-    const decoder = new PacketDecoder();
-    const replies: string[] = [];
-    let wake: (() => void) | undefined;
-    socket.on('data', (d) => {
-      for (const f of decoder.push(d)) {
-        if (f.kind === 'packet') {
-          replies.push(Buffer.from(f.payload).toString('latin1'));
-          socket.write('+');
-          wake?.();
-        }
-      }
-    });
-    const request = async (payload: string): Promise<string> => {
-      const before = replies.length;
-      socket.write(encodePacket(payload));
-      while (replies.length === before) await new Promise<void>((r) => { wake = r; });
-      return replies[replies.length - 1];
-    };
-    await new Promise<void>((r) => socket.once('connect', () => r()));
-    const hex = (t: string): string => Buffer.from(t).toString('hex');
-    const when = async (): Promise<number> => Number(/position (\d+)/.exec(Buffer.from(await request(`qRcmd,${hex('when')}`), 'hex').toString())![1]);
-    await request(`qRcmd,${hex('seek 0')}`);
+    const client = await RspClient.connect(port);
+    const when = async (): Promise<number> => Number(/position (\d+)/.exec(await client.monitor('when'))![1]);
+    await client.monitor('seek 0');
     const start = await when();
-    const stopped = new Promise<string>((resolve) => {
-      const n = replies.length;
-      const check = (): void => { if (replies.length > n) resolve(replies[n]); else wake = check; };
-      wake = check;
-    });
-    socket.write(encodePacket('c'));
+    const stopped = client.request('c');
     await new Promise((r) => setTimeout(r, 300));
-    socket.write(Uint8Array.of(0x03));
+    client.interrupt();
     const reply = await stopped;
     expect(reply).toMatch(/^T05thread:[0-9a-f]+;$/); // a plain stop: not replaylog:end
     const at = await when();
     expect(at).toBeGreaterThan(start);
     expect(at).toBeLessThan(100_000_000); // the recording is about 130 M steps long
     // The binary read (x, gdb 16) returns the same bytes as the hex read (m).
-    const hexRead = await request('mffffffff80000000,40');
-    const binRead = await request('xffffffff80000000,40');
+    const hexRead = await client.request('mffffffff80000000,40');
+    const binRead = await client.request('xffffffff80000000,40');
     expect(binRead[0]).toBe('b');
     expect(Buffer.from(binRead.slice(1), 'latin1').toString('hex')).toBe(hexRead);
-    socket.end();
+    client.close();
   }, 60_000);
 });
 
