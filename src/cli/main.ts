@@ -5,6 +5,7 @@ import { benchCommand, BENCH_HELP } from './bench';
 import { GDBSERVER_HELP, gdbserverCommand } from './gdbserver';
 import { infoCommand, INFO_HELP, replayCommand, REPLAY_HELP } from './replay';
 import { recordCommand, runCommand, RUN_HELP } from './run';
+import { symbolizeCommand, SYMBOLIZE_HELP } from './symbolize';
 
 export class UsageError extends Error {}
 
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { summary: string; help: string; main: (args: str
   replay: { summary: 'replay a recording, with its console output', help: REPLAY_HELP, main: replayCommand },
   info: { summary: "print a recording's header and event statistics", help: INFO_HELP, main: infoCommand },
   gdbserver: { summary: 'serve a recording to gdb (target remote :1234) with reverse execution', help: GDBSERVER_HELP, main: gdbserverCommand },
+  symbolize: { summary: 'kernel addresses (or an oops on standard input) to functions and source lines', help: SYMBOLIZE_HELP, main: symbolizeCommand },
   bench: { summary: 'print speed figures for the guests in guests/, beside QEMU', help: BENCH_HELP, main: benchCommand },
 };
 
@@ -60,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
 function isInputError(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
   const code = (e as NodeJS.ErrnoException).code;
-  return e.name === 'BootError' || e.name === 'ElfError' || code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
+  return e.name === 'BootError' || e.name === 'ElfError' || e.name === 'DwarfError' || code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
     code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' ||
     code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR';
 }

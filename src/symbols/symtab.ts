@@ -53,10 +53,7 @@ export class SymbolTable {
     return this.sorted.length;
   }
 
-  /**
-   * The symbol at or below `address`. An address past the end of a sized symbol belongs to no
-   * symbol; past an unsized one, to it (as kallsyms does: up to the next symbol).
-   */
+  /** The nearest symbol at or below `address`. */
   lookup(address: bigint): SymbolHit | undefined {
     let lo = 0;
     let hi = this.sorted.length - 1;
@@ -73,7 +70,8 @@ export class SymbolTable {
     const offset = address - s.value;
     const next = this.sorted[found + 1];
     const size = s.size > 0n ? s.size : next ? next.value - s.value : 0n;
-    if (s.size > 0n && offset >= s.size) return undefined;
+    // Past the end of a sized symbol (padding, or a label the assembler did not size) the address
+    // still belongs to it, as addr2line and kallsyms say.
     return { name: s.name, address: s.value, size, offset };
   }
 

@@ -1,0 +1,123 @@
+// Kernel symbols for the debugger frontends: one object over a vmlinux (or any RISC-V ELF) that
+// answers "where is this address" (symbol, function, inlined calls, file and line) and "where does
+// this line's code start", reading the DWARF lazily. It never imports the emulator.
+
+import * as fs from 'node:fs';
+import { SourceFrame, Symbolizer } from './decode';
+import { ElfFile, parseElf } from './elf';
+import { DebugInfo } from './dwarf/info';
+import { LineProgram, LineTable, parseAllLinePrograms, SourceLocation } from './dwarf/line';
+import { dwarfSections, DwarfSections } from './dwarf/sections';
+import { formatSymbol, SymbolHit, SymbolTable } from './symtab';
+
+export interface Location {
+  address: bigint;
+  /** From the symbol table: "name+0xoff/0xsize". */
+  symbol?: SymbolHit;
+  /** Innermost (inlined) first; the last is the function the symbol table names. */
+  frames: SourceFrame[];
+}
+
+export class KernelSymbols implements Symbolizer {
+  readonly symtab: SymbolTable;
+  private readonly sections: DwarfSections;
+  private info?: DebugInfo;
+  private lineTable?: LineTable;
+  private programs?: Map<number, LineProgram>;
+
+  constructor(readonly elf: ElfFile, readonly name = 'ELF file') {
+    this.symtab = new SymbolTable(elf.symbols());
+    this.sections = dwarfSections(elf);
+  }
+
+  static open(path: string): KernelSymbols {
+    return new KernelSymbols(parseElf(fs.readFileSync(path)), path);
+  }
+
+  /** Whether the file has DWARF line information (else only the symbol table answers). */
+  get hasDwarf(): boolean {
+    return this.sections.info !== undefined && this.sections.line !== undefined;
+  }
+
+  private debugInfo(): DebugInfo | undefined {
+    if (!this.sections.info || !this.sections.abbrev) return undefined;
+    return (this.info ??= DebugInfo.fromSections(this.sections));
+  }
+
+  private lines(): LineTable | undefined {
+    if (!this.sections.line) return undefined;
+    if (!this.lineTable) {
+      const compDirs = new Map<number, string>();
+      for (const u of this.debugInfo()?.units() ?? []) if (u.lineOffset !== undefined && u.compDir) compDirs.set(u.lineOffset, u.compDir);
+      const programs = parseAllLinePrograms(this.sections, compDirs);
+      this.programs = new Map(programs.map((p) => [p.offset, p]));
+      this.lineTable = new LineTable(programs);
+    }
+    return this.lineTable;
+  }
+
+  /** File name of a unit's file number (DW_AT_call_file, DW_AT_decl_file). */
+  private fileName(lineOffset: number | undefined, index: number): string | undefined {
+    if (lineOffset === undefined) return undefined;
+    this.lines();
+    return this.programs?.get(lineOffset)?.files[index] || undefined;
+  }
+
+  /** The source line of an address (addr2line). */
+  line(address: bigint): SourceLocation | undefined {
+    return this.lines()?.lookup(address);
+  }
+
+  /**
+   * Everything known at an address: the symbol, and the chain of frames from the innermost
+   * inlined call out to the real function, each with its file and line (addr2line -f -i).
+   */
+  locate(address: bigint): Location {
+    const symbol = this.symtab.lookup(address);
+    const here = this.line(address);
+    const found = this.debugInfo()?.functionAt(address);
+    if (!found) {
+      const name = symbol?.name;
+      return { address, symbol, frames: here || name ? [{ function: name, file: here?.file, line: here?.line }] : [] };
+    }
+    // The innermost frame is at the address's own line; each inlined call's call site is the
+    // line of the frame that contains it.
+    const frames: SourceFrame[] = [];
+    const chain = found.inlineChain;
+    let file = here?.file;
+    let line = here?.line;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      frames.push({ function: chain[i].name, file, line });
+      file = this.fileName(found.fn.unit.lineOffset, chain[i].callFile);
+      line = chain[i].callLine;
+    }
+    frames.push({ function: found.fn.name, file, line });
+    return { address, symbol, frames };
+  }
+
+  frames(address: bigint): SourceFrame[] {
+    return this.locate(address).frames;
+  }
+
+  resolve(text: string): bigint | undefined {
+    return this.symtab.resolve(text);
+  }
+
+  /** Where code for a source line begins, for a breakpoint (the next line with code if it has none). */
+  lineAddresses(file: string, line: number): { line: number; addresses: bigint[] } | undefined {
+    return this.lines()?.addresses(file, line);
+  }
+
+  /** The entry address of a function by name, from the symbol table. */
+  functionAddress(name: string): bigint | undefined {
+    return this.symtab.address(name);
+  }
+
+  /** "name+0xoff/0xsize file:line", as one line. */
+  describe(address: bigint): string {
+    const l = this.locate(address);
+    const sym = l.symbol ? formatSymbol(l.symbol) : `0x${address.toString(16)}`;
+    const f = l.frames[0];
+    return f?.file ? `${sym} ${f.file}:${f.line}` : sym;
+  }
+}
