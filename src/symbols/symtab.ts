@@ -2,6 +2,7 @@
 // ("obj_put+0x2c/0x2e": symbol, offset, size), for files with or without DWARF.
 
 import { ElfSymbol } from './elf';
+import { lastWhere } from './search';
 
 const STT_NOTYPE = 0;
 const STT_OBJECT = 1;
@@ -55,16 +56,7 @@ export class SymbolTable {
 
   /** The nearest symbol at or below `address`. */
   lookup(address: bigint): SymbolHit | undefined {
-    let lo = 0;
-    let hi = this.sorted.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.sorted[mid].value <= address) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const found = lastWhere(0, this.sorted.length - 1, (i) => this.sorted[i].value <= address);
     if (found < 0) return undefined;
     const s = this.sorted[found];
     const offset = address - s.value;

@@ -5,6 +5,7 @@
 // Addresses are split into high and low 32-bit halves so that the state machine runs on numbers.
 
 import { DwarfSections } from './sections';
+import { lastWhere } from '../search';
 import { DwarfError, Reader, stringAt } from './reader';
 
 export interface LineRow {
@@ -384,31 +385,13 @@ export class LineTable {
     const hi = Number(address >> 32n);
     const lo = Number(address & 0xffffffffn);
     // The last row at or below the address (rows are in address order within a sequence).
-    let a = seq.first;
-    let b = seq.last - 1;
-    let found = -1;
-    while (a <= b) {
-      const m = (a + b) >> 1;
-      if (rowAtOrBelow(rows, m, hi, lo)) {
-        found = m;
-        a = m + 1;
-      } else b = m - 1;
-    }
-    if (found < 0 || rows.line[found] === 0) return undefined;
+    const found = lastWhere(seq.first, seq.last - 1, (i) => rowAtOrBelow(rows, i, hi, lo));
+    if (found < seq.first || rows.line[found] === 0) return undefined;
     return { file: seq.program.files[rows.file[found]] ?? '', line: rows.line[found], column: rows.column[found] };
   }
 
   private sequenceAt(address: bigint): Sequence | undefined {
-    let a = 0;
-    let b = this.sequences.length - 1;
-    let found = -1;
-    while (a <= b) {
-      const m = (a + b) >> 1;
-      if (this.sequences[m].low <= address) {
-        found = m;
-        a = m + 1;
-      } else b = m - 1;
-    }
+    const found = lastWhere(0, this.sequences.length - 1, (i) => this.sequences[i].low <= address);
     // Sequences do not overlap in a linked image, but allow a few that do.
     for (let i = found; i >= 0 && i > found - 8; i--) {
       if (this.sequences[i].low <= address && address < this.sequences[i].high) return this.sequences[i];
