@@ -2,7 +2,9 @@
 // reverse-continue across most of a recording against forward replay of the same span. The same
 // packets go to QEMU's stub in bench-gdb-qemu.ts.
 
+import { spawn } from 'node:child_process';
 import { RspClient, RspTimeout } from '../gdbstub/client';
+import { monitorCommands } from '../gdbstub/monitor';
 import { GdbServer } from '../gdbstub/server';
 import { ReplayTarget } from '../gdbstub/target';
 import { ParsedRecording } from '../rr/format';
@@ -41,6 +43,8 @@ export interface SpanFigures {
 export interface GdbFigures {
   /** reverse-stepi (bs, then g as gdb asks next), in milliseconds, one per position tried. */
   reverseStepi: number[];
+  /** reverse-stepi typed into gdb-multiarch, timed by gdb itself (milliseconds), or why not measured. */
+  throughGdb?: number[] | string;
   /** Positions where the stub gave no reply in time. */
   hung: number;
   spans: SpanFigures[];
@@ -51,9 +55,12 @@ export function describeGdb(name: string, f: GdbFigures): string {
     ? `reverse-stepi (bs + g) median ${median(f.reverseStepi).toFixed(1)} ms, p99 ${p99(f.reverseStepi).toFixed(1)} ms over ${f.reverseStepi.length} positions`
     : 'reverse-stepi: no reply at any position';
   const hung = f.hung ? ` (no reply within the time limit at ${f.hung} more)` : '';
+  const g = f.throughGdb;
+  const gdb = g === undefined ? '' : typeof g === 'string' ? `\n  reverse-stepi through gdb-multiarch: not measured (${g})`
+    : `\n  reverse-stepi through gdb-multiarch (the command, as typed): median ${median(g).toFixed(1)} ms, p99 ${p99(g).toFixed(1)} ms over ${g.length} positions`;
   const spans = f.spans.map(({ span, from, to, forward, backward, failure }) => `\n  reverse-continue ${span.to.name} -> ${span.from.name}: ` + (failure ??
     `across ${((to! - from!) / 1e6).toFixed(1)} M instructions ${backward!.toFixed(2)} s, continue over the same span ${forward!.toFixed(2)} s (ratio ${(backward! / forward!).toFixed(2)})`));
-  return `${name}: ${rsi}${hung}${spans.join('')}`;
+  return `${name}: ${rsi}${hung}${gdb}${spans.join('')}`;
 }
 
 /**
@@ -93,35 +100,67 @@ export async function measureSpan(client: RspClient, span: Span, where: () => Pr
   return f;
 }
 
-export async function benchGdb(name: string, recording: ParsedRecording, spans: Span[]): Promise<void> {
+export async function benchGdb(name: string, recording: ParsedRecording, spans: Span[], vmlinux: string): Promise<void> {
   const timeline = new Timeline(recording);
   const target = new ReplayTarget(timeline);
-  const server = new GdbServer(target, (cmd) => {
-    const m = /^seek (\d+)$/.exec(cmd.trim());
-    if (m) timeline.seek(Number(m[1]));
-    return `position ${timeline.position}\n`;
-  });
+  const server = new GdbServer(target, monitorCommands(timeline, recording));
   const address = await server.listen({ host: '127.0.0.1', port: 0 });
-  const client = await RspClient.connect(address.port);
   const figures: GdbFigures = { reverseStepi: [], hung: 0, spans: [] };
+  // reverse-stepi at 50 positions spread over the recording, measured after the passes over the
+  // spans have laid down checkpoints, as a debugging session's first moves do.
+  const stepAt = positions(50, timeline.start + 1, timeline.end, 7);
+  const client = await RspClient.connect(address.port);
   const where = async (): Promise<number> => Number(/position (\d+)/.exec(await client.monitor('when'))![1]);
   try {
     for (const span of spans) {
       await client.monitor(`seek ${timeline.start}`);
       figures.spans.push(await measureSpan(client, span, where));
     }
-    // reverse-stepi at 50 positions spread over the recording (after the passes above have laid
-    // down checkpoints, as a debugging session's first moves do).
-    for (const p of positions(50, timeline.start + 1, timeline.end, 7)) {
+    for (const p of stepAt) {
       await client.monitor(`seek ${p}`);
       const t0 = process.hrtime.bigint();
       await client.request('bs');
       await client.request('g');
       figures.reverseStepi.push(seconds(t0) * 1000);
     }
+    client.close();
+    figures.throughGdb = await reverseStepiThroughGdb(address.port, vmlinux, stepAt);
   } finally {
     client.close();
     server.close();
   }
   console.log(describeGdb(`${name} gdb stub (ours)`, figures));
+}
+
+/**
+ * reverse-stepi as a user types it: gdb-multiarch with the kernel's symbols connects, and at each
+ * position (`monitor seek`, then `flushregs` so that gdb forgets the registers it had) gdb's own
+ * Python times the command, which reads registers and memory for the frame it prints.
+ */
+function reverseStepiThroughGdb(port: number, vmlinux: string, at: number[]): Promise<number[] | string> {
+  const script = [
+    'import time',
+    'gdb.execute("set pagination off")',
+    `gdb.execute("target remote 127.0.0.1:${port}", to_string=True)`,
+    'times = []',
+    `for p in [${at.join(', ')}]:`,
+    '    gdb.execute("monitor seek %d" % p, to_string=True)',
+    '    gdb.execute("flushregs", to_string=True)',
+    '    t0 = time.perf_counter()',
+    '    gdb.execute("reverse-stepi", to_string=True)',
+    '    times.append((time.perf_counter() - t0) * 1000)',
+    'gdb.execute("disconnect", to_string=True)',
+    'print("reverse-stepi ms: " + " ".join("%.3f" % t for t in times))',
+  ].join('\n');
+  return new Promise((resolve) => {
+    const child = spawn('gdb-multiarch', ['-nx', '-batch', '-ex', `python\n${script}\nend`, vmlinux], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => { out += d; });
+    child.stderr.setEncoding('utf8').on('data', (d) => { out += d; });
+    child.on('error', () => resolve('gdb-multiarch not found; scripts/setup-debian installs it'));
+    child.on('close', () => {
+      const m = /^reverse-stepi ms: (.*)$/m.exec(out);
+      resolve(m ? m[1].split(' ').map(Number) : `gdb printed no times: ${out.trim().split('\n').slice(-3).join(' / ')}`);
+    });
+  });
 }

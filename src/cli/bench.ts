@@ -24,7 +24,8 @@ do it. Sections (all by default; --only may be given more than once):
   linux  boot the Linux test guest on 1 and 2 harts, here and on QEMU: instructions and wall time
          to /init's banner and to power-off
   rr     recording overhead, replay speed, log size, seek and step-back latency (demo and Linux)
-  gdb    the gdb stub over the remote protocol on Linux recordings: reverse-stepi latency, and
+  gdb    the gdb stub on Linux recordings: reverse-stepi latency over the remote protocol and
+         through gdb-multiarch with vmlinux, and
          reverse-continues back to start_kernel from kernel_power_off and from console_on_rootfs,
          against continues across the same spans; on 1 hart also QEMU's stub replaying its own
          recording (-icount rr=..., which needs qemu-img from Debian's qemu-utils)
@@ -343,7 +344,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     const g = { name: `Linux (${harts} hart${harts > 1 ? 's' : ''})`, kernel: linux.image, harts, bootargs: LINUX_APPEND, drive: fs.readFileSync(linux.disk) };
     const recording = want('rr') ? benchRecordReplay(g, runs) : recordGuest(g);
     if (!want('gdb')) continue;
-    await benchGdb(g.name, recording, spans);
+    await benchGdb(g.name, recording, spans, linux.vmlinux);
     if (harts === 1) await benchGdbQemu(linux, LINUX_APPEND, spans);
   }
   return 0;

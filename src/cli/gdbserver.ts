@@ -1,10 +1,9 @@
 // `samsara gdbserver FILE`: serve a recording to gdb over the remote serial protocol.
 
 import { parseArgs } from 'node:util';
+import { monitorCommands } from '../gdbstub/monitor';
 import { GdbServer } from '../gdbstub/server';
 import { ReplayTarget } from '../gdbstub/target';
-import { EventStats } from '../rr/stats';
-import { BlockKind, decodeEvents } from '../rr/format';
 import { Timeline } from '../rr/timeline';
 import { UsageError } from './main';
 import { openRecording } from './recording-file';
@@ -30,8 +29,7 @@ export async function gdbserverCommand(args: string[]): Promise<number> {
   const recording = openRecording(file);
   const timeline = new Timeline(recording, { write: () => {} }, {}, file);
   const target = new ReplayTarget(timeline);
-  const monitor = (command: string): string => monitorCommand(command, timeline, recording);
-  const server = new GdbServer(target, monitor);
+  const server = new GdbServer(target, monitorCommands(timeline, recording, file));
   let address;
   try {
     address = await server.listen({ host: values.host ?? '127.0.0.1', port, log: (l) => process.stderr.write(`samsara gdbserver: ${l}\n`) });
@@ -45,35 +43,4 @@ export async function gdbserverCommand(args: string[]): Promise<number> {
   });
   server.close();
   return 0;
-}
-
-function monitorCommand(command: string, tl: Timeline, recording: ReturnType<typeof openRecording>): string {
-  const words = command.trim().split(/\s+/).filter(Boolean);
-  switch (words[0]) {
-    case 'when':
-      return `position ${tl.position} (of ${tl.start}..${tl.end})\n`;
-    case 'seek': {
-      const p = Number(words[1]);
-      if (words.length !== 2 || !Number.isSafeInteger(p)) return 'usage: monitor seek POSITION\n';
-      tl.seek(p);
-      return `position ${tl.position}\n`;
-    }
-    case 'checkpoints':
-      return `${tl.checkpointCount} checkpoints, ${(tl.checkpointBytes / 2 ** 20).toFixed(1)} MiB: ${tl.checkpointPositions().join(' ')}\n`;
-    case 'info': {
-      const stats = new EventStats();
-      let started = false;
-      for (const b of recording.blocks) {
-        if (b.kind !== BlockKind.Events) continue;
-        const { start, events } = decodeEvents(b);
-        if (!started) { stats.start(recording.header.machine.harts, start); started = true; }
-        events.forEach((e) => stats.add(e));
-      }
-      return stats.format() + '\n';
-    }
-    case 'help': case undefined:
-      return 'monitor commands: when (the current position), seek POSITION, info (event statistics), checkpoints, help\n';
-    default:
-      return `unknown monitor command '${command}' (try 'monitor help')\n`;
-  }
 }

@@ -3,7 +3,6 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DivergenceError, Replayer } from '../rr/replayer';
-import { BlockKind, decodeEvents } from '../rr/format';
 import { EventStats } from '../rr/stats';
 import { StreamConsole } from './host-ports';
 import { UsageError } from './main';
@@ -77,18 +76,9 @@ export async function infoCommand(args: string[]): Promise<number> {
     ...h.images.map((i) => `  ${i.role}: ${i.name} (${i.size} bytes${i.sha256 ? `, sha256 ${i.sha256}` : ''})`),
     `  blocks: ${rec.blocks.length}${rec.truncated ? ` (cut off at byte ${rec.truncated.size}; the last complete block ends at byte ${rec.truncated.at})` : ''}`,
   ];
-  const stats = new EventStats();
-  let started = false;
-  let end: string | undefined;
-  for (const block of rec.blocks) {
-    if (block.kind !== BlockKind.Events) continue;
-    const { start, events } = decodeEvents(block, file);
-    if (!started) { stats.start(h.machine.harts, start); started = true; }
-    for (const e of events) {
-      stats.add(e);
-      if (e.kind === 8) end = `${e.reason}${e.reason === 'poweroff' ? ` (code ${e.code})` : ''} at position ${e.position}`;
-    }
-  }
+  const stats = EventStats.of(rec, file);
+  const e = stats.end;
+  const end = e && `${e.reason}${e.reason === 'poweroff' ? ` (code ${e.code})` : ''} at position ${e.position}`;
   lines.push(`  ends: ${end ?? 'no end event (the recording was cut off)'}`);
   process.stdout.write(lines.join('\n') + '\n' + stats.format(fs.statSync(file).size) + '\n');
   return 0;

@@ -8,6 +8,9 @@ import { parseRequest, Request } from './packets';
 import { featureFiles } from './target-xml';
 import { ReplayTarget, StopEvent } from './target';
 
+/** Why register and memory writes are refused. */
+export const WRITE_REFUSED = 'a recording is read-only: registers and memory cannot be changed';
+
 /** Steps of forward replay between checks for an interrupt from gdb. */
 const SLICE_STEPS = 5_000_000;
 
@@ -160,8 +163,9 @@ class Connection {
         return this.send(data ? Buffer.concat([Buffer.from('b'), data]) : 'E14');
       }
       case 'G': case 'P': case 'M': case 'X':
-        // Writes would change the recorded history: refused.
-        return this.send('E01');
+        // Writes would change the recorded history: refused, with the reason as gdb's textual error
+        // reply (E.errtext, "Standard Replies").
+        return this.send(`E.${WRITE_REFUSED}`);
       case 'Z': case 'z':
         return this.send(this.breakpoint(req.type === 'Z', req.kind, req.address, req.size));
       case 'vCont?':

@@ -2,7 +2,7 @@
 // end of a record or replay.
 
 import { CAUSE_NAMES } from '../emulator/hart/trap';
-import { Event, EventKind } from './format';
+import { BlockKind, decodeEvents, Event, EventKind, ParsedRecording } from './format';
 
 export class EventStats {
   chunks = 0;
@@ -23,6 +23,21 @@ export class EventStats {
   digests = 0;
   startPosition = 0;
   endPosition = 0;
+  /** The recording's end event, if it has one (a cut-off recording does not). */
+  end: Extract<Event, { kind: EventKind.End }> | undefined;
+
+  /** The statistics of a whole recording, read from its event blocks. */
+  static of(recording: ParsedRecording, name = 'recording'): EventStats {
+    const stats = new EventStats();
+    let started = false;
+    for (const block of recording.blocks) {
+      if (block.kind !== BlockKind.Events) continue;
+      const { start, events } = decodeEvents(block, name);
+      if (!started) { stats.start(recording.header.machine.harts, start); started = true; }
+      for (const e of events) stats.add(e);
+    }
+    return stats;
+  }
 
   start(harts: number, position: number): void {
     this.stepsPerHart = new Array(harts).fill(0);
@@ -52,7 +67,7 @@ export class EventStats {
       case EventKind.Input: this.inputEvents++; this.inputBytes += e.data.length; break;
       case EventKind.BlockRead: this.blockReads++; this.dmaBytes += e.data.length; break;
       case EventKind.Digest: case EventKind.MemoryDigest: this.digests++; break;
-      case EventKind.End: break;
+      case EventKind.End: this.end = e; break;
     }
   }
 

@@ -96,6 +96,28 @@ describe.skipIf(!hasCommand('gdb-multiarch'))('gdb-multiarch on a recording', ()
     expect(out).toMatch(/Line 126 of "(guests\/demo\/)?objects\.c"/); // WRITE_ONCE(obj->refcnt, ref - 1): the racy store
   });
 
+  it('monitor commands: help, when, seek, info, checkpoints, and an unknown one', () => {
+    const out = gdb(['monitor help', 'monitor seek 1000', 'monitor when', 'monitor info', 'monitor checkpoints', 'monitor seek x', 'monitor frobnicate']);
+    expect(out).toContain('monitor commands: when (the current position), seek POSITION, info (event statistics), checkpoints, help');
+    expect(out).toMatch(/position 1000 \(of 0\.\.\d+\)/);
+    expect(out).toMatch(/Event Stats:\n\s+instructions \(steps\)\s+\d+\n\s+hart 0\s+\d+\n\s+hart 1\s+\d+/);
+    expect(out).toMatch(/\d+ checkpoints?, \d+\.\d MiB, at positions 0( \d+)*/);
+    expect(out).toContain('usage: monitor seek POSITION');
+    expect(out).toContain("unknown monitor command 'frobnicate' (try 'monitor help')");
+  });
+
+  it('writes to registers and memory are refused with the reason, and the recording is unchanged', () => {
+    const reg = gdb(['break obj_put', 'continue', 'p/x $a0', 'set var $a0 = 5']);
+    expect(reg).toContain(`Could not write register "a0"; remote failure reply 'E.a recording is read-only: registers and memory cannot be changed'`);
+    const mem = gdb(['p/x $a0', 'p *(int *)$a0', 'set var *(int *)$a0 = 7']);
+    expect(mem).toMatch(/Cannot access memory at address 0x[0-9a-f]+/);
+    // The next connection finds the state as it was: the same a0, the same word at a0.
+    const after = gdb(['p/x $a0', 'p *(int *)$a0']);
+    const values = (s: string): string[] => [...s.matchAll(/^\$\d+ = (.*)$/gm)].map((m) => m[1]);
+    expect(values(after)).toEqual(values(mem).slice(0, 2));
+    expect(values(reg)[0]).toBe(values(after)[0]);
+  });
+
   it('the start and the end of the recorded history', () => {
     const out = gdb(['monitor seek 0', 'reverse-stepi', 'monitor seek 1000000000000', 'stepi']);
     expect(out).toMatch(/No more reverse-execution history/);
