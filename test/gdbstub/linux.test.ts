@@ -70,5 +70,21 @@ describe.skipIf(!guest || !hasCommand('gdb-multiarch'))('gdb-multiarch vmlinux o
     expect(Buffer.from(binRead.slice(1), 'latin1').toString('hex')).toBe(hexRead);
     client.close();
   }, 60_000);
+
+  it('Ctrl-C interrupts a long reverse-continue too: a plain stop, earlier than where it began', async () => {
+    const client = await RspClient.connect(port);
+    const when = async (): Promise<number> => Number(/position (\d+)/.exec(await client.monitor('when'))![1]);
+    await client.monitor('seek 1000000000000');
+    const end = await when();
+    const stopped = client.request('bc'); // no breakpoints: it would run back to the start
+    await new Promise((r) => setTimeout(r, 300));
+    client.interrupt();
+    const reply = await stopped;
+    expect(reply).toMatch(/^T05thread:[0-9a-f]+;$/); // not replaylog:begin
+    const at = await when();
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThan(end);
+    client.close();
+  }, 60_000);
 });
 
