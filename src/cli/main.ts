@@ -2,6 +2,7 @@
 // that cannot be used prints one line naming the problem and exits 2.
 
 import { benchCommand, BENCH_HELP } from './bench';
+import { dapCommand, DAP_HELP } from './dap';
 import { GDBSERVER_HELP, gdbserverCommand } from './gdbserver';
 import { infoCommand, INFO_HELP, replayCommand, REPLAY_HELP } from './replay';
 import { recordCommand, runCommand, RUN_HELP } from './run';
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, { summary: string; help: string; main: (args: str
   replay: { summary: 'replay a recording, with its console output', help: REPLAY_HELP, main: replayCommand },
   info: { summary: "print a recording's header and event statistics", help: INFO_HELP, main: infoCommand },
   gdbserver: { summary: 'serve a recording to gdb (target remote :1234) with reverse execution', help: GDBSERVER_HELP, main: gdbserverCommand },
+  dap: { summary: 'a Debug Adapter Protocol server (for VS Code) over a recording, with reverse execution', help: DAP_HELP, main: dapCommand },
   symbolize: { summary: 'kernel addresses (or an oops on standard input) to functions and source lines', help: SYMBOLIZE_HELP, main: symbolizeCommand },
   bench: { summary: 'print speed figures for the guests in guests/, beside QEMU', help: BENCH_HELP, main: benchCommand },
 };

@@ -68,13 +68,19 @@ export class KernelSymbols implements Symbolizer {
     return this.lines()?.lookup(address);
   }
 
+  /** The source line a debugger shows when stopped at an address: that of the last is_stmt row at or below it (gdb). */
+  stopLine(address: bigint): SourceLocation | undefined {
+    return this.lines()?.lookup(address, true);
+  }
+
   /**
    * Everything known at an address: the symbol, and the chain of frames from the innermost
-   * inlined call out to the real function, each with its file and line (addr2line -f -i).
+   * inlined call out to the real function, each with its file and line (addr2line -f -i; with
+   * `preferStatement`, the innermost line is the one a debugger shows when stopped there).
    */
-  locate(address: bigint): Location {
+  locate(address: bigint, preferStatement = false): Location {
     const symbol = this.symtab.lookup(address);
-    const here = this.line(address);
+    const here = this.lines()?.lookup(address, preferStatement);
     const found = this.debugInfo()?.functionAt(address);
     if (!found) {
       const name = symbol?.name;

@@ -21,6 +21,8 @@ export interface SourceLocation {
   file: string;
   line: number;
   column: number;
+  /** A row marked is_stmt begins at exactly this address: a place where a debugger stops for a line. */
+  statement: boolean;
 }
 
 // Standard opcodes (6.2.5.2).
@@ -377,8 +379,13 @@ export class LineTable {
     this.sequences.sort((a, b) => (a.low < b.low ? -1 : a.low > b.low ? 1 : 0));
   }
 
-  /** addr2line: the row whose [address, next row's address) holds `address`, within one sequence. */
-  lookup(address: bigint): SourceLocation | undefined {
+  /**
+   * addr2line: the row whose [address, next row's address) holds `address`, within one sequence; of
+   * several rows at that address, the last. A debugger (`preferStatement`) counts only rows marked
+   * is_stmt, as gdb does: the line is that of the last is_stmt row at or below the address, so
+   * that a statement's range runs on across the rows of other lines the compiler interleaved.
+   */
+  lookup(address: bigint, preferStatement = false): SourceLocation | undefined {
     const seq = this.sequenceAt(address);
     if (!seq) return undefined;
     const rows = seq.program.rows;
@@ -386,8 +393,19 @@ export class LineTable {
     const lo = Number(address & 0xffffffffn);
     // The last row at or below the address (rows are in address order within a sequence).
     const found = lastWhere(seq.first, seq.last - 1, (i) => rowAtOrBelow(rows, i, hi, lo));
-    if (found < seq.first || rows.line[found] === 0) return undefined;
-    return { file: seq.program.files[rows.file[found]] ?? '', line: rows.line[found], column: rows.column[found] };
+    if (found < seq.first) return undefined;
+    let row = found;
+    let statement = false;
+    for (let i = found; i >= seq.first; i--) {
+      const here = rows.hi[i] === hi && rows.lo[i] === lo;
+      if (!here && !preferStatement) break;
+      if (!(rows.flags[i] & IS_STMT)) continue;
+      statement = here;
+      if (preferStatement) row = i;
+      break;
+    }
+    if (rows.line[row] === 0) return undefined;
+    return { file: seq.program.files[rows.file[row]] ?? '', line: rows.line[row], column: rows.column[row], statement };
   }
 
   private sequenceAt(address: bigint): Sequence | undefined {

@@ -1,0 +1,469 @@
+// The Debug Adapter Protocol session: one routing table from request to handler, one dispatcher
+// that sends exactly one response per request, and one error path (a handler throws AdapterError).
+// Threads are harts (thread id = hart + 1). Motions answer at once and report their end with a
+// `stopped` event, so that a pause request is heard while they run.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DebugSession, InitializedEvent, OutputEvent, StoppedEvent, TerminatedEvent } from '@vscode/debugadapter';
+import { DebugProtocol } from '@vscode/debugprotocol';
+import { FormatError, parseRecording } from '../rr/format';
+import { Timeline } from '../rr/timeline';
+import { KernelSymbols } from '../symbols';
+import { Debuggee, Direction, Stop } from './debuggee';
+import { AdapterError, ErrorCode } from './errors';
+import { LaunchArguments, validateLaunch } from './launch';
+import { SourceMap } from './sources';
+import { hex, HartValues, Value } from './variables';
+
+type Handler = (args: any) => Promise<unknown> | unknown;
+
+/** A frame of a hart's stack as the Call Stack view shows it. */
+interface FrameRef {
+  hart: number;
+  pc: bigint;
+  sp: bigint;
+}
+
+type VariablesRef = { kind: 'registers' | 'csrs'; hart: number };
+
+export interface SessionOptions {
+  /** Where relative paths in launch arguments are resolved (the adapter's working folder). */
+  cwd?: string;
+}
+
+export class SamsaraSession extends DebugSession {
+  private launched?: { args: LaunchArguments; debuggee: Debuggee; symbols?: KernelSymbols; sources: SourceMap; values: HartValues };
+  private running = false;
+  private linesStartAt1 = true;
+  private nextBreakpointId = 1;
+  /** Breakpoint ids by address, for a stop's hitBreakpointIds. */
+  private breakpointIds = new Map<bigint, number[]>();
+  private readonly sourceBreakpoints = new Map<string, { id: number; addresses: bigint[] }[]>();
+  private functionBreakpoints: { id: number; addresses: bigint[] }[] = [];
+  private instructionBreakpoints: { id: number; addresses: bigint[] }[] = [];
+  /** Frame and variables references, valid until the next motion. */
+  private frames: FrameRef[] = [];
+  private references: VariablesRef[] = [];
+  private readonly cwd: string;
+
+  private readonly handlers: Record<string, Handler> = {
+    initialize: (a: DebugProtocol.InitializeRequestArguments) => this.initialize(a),
+    launch: (a: unknown) => this.launch(a),
+    configurationDone: () => this.configurationDone(),
+    setBreakpoints: (a: DebugProtocol.SetBreakpointsArguments) => this.setSourceBreakpoints(a),
+    setFunctionBreakpoints: (a: DebugProtocol.SetFunctionBreakpointsArguments) => this.setFunctionBreakpoints(a),
+    setInstructionBreakpoints: (a: DebugProtocol.SetInstructionBreakpointsArguments) => this.setInstructionBreakpoints(a),
+    setExceptionBreakpoints: () => ({}),
+    dataBreakpointInfo: (a: DebugProtocol.DataBreakpointInfoArguments) => this.dataBreakpointInfo(a),
+    setDataBreakpoints: (a: DebugProtocol.SetDataBreakpointsArguments) => this.setDataBreakpoints(a),
+    threads: () => this.threads(),
+    stackTrace: (a: DebugProtocol.StackTraceArguments) => this.stackTrace(a),
+    scopes: (a: DebugProtocol.ScopesArguments) => this.scopes(a),
+    variables: (a: DebugProtocol.VariablesArguments) => this.variables(a),
+    evaluate: (a: DebugProtocol.EvaluateArguments) => this.evaluate(a),
+    readMemory: (a: DebugProtocol.ReadMemoryArguments) => this.readMemory(a),
+    continue: () => this.move('forward', (d) => d.continue('forward'), { allThreadsContinued: true }),
+    reverseContinue: () => this.move('backward', (d) => d.continue('backward')),
+    next: (a: DebugProtocol.NextArguments) => this.step(a, 'forward', true),
+    stepIn: (a: DebugProtocol.StepInArguments) => this.step(a, 'forward', false),
+    stepBack: (a: DebugProtocol.StepBackArguments) => this.step(a, 'backward', true),
+    stepOut: (a: DebugProtocol.StepOutArguments) => this.stepOut(a.threadId, 'forward'),
+    'samsara/reverseStepOut': (a: { threadId: number }) => this.stepOut(a.threadId, 'backward'),
+    'samsara/seek': (a: { position: number }) => this.seek(a),
+    'samsara/position': () => this.position(),
+    pause: () => this.pause(),
+    setVariable: () => this.readOnly(),
+    writeMemory: () => this.readOnly(),
+    disconnect: () => this.disconnect(),
+    terminate: () => this.disconnect(),
+  };
+
+  constructor(options: SessionOptions = {}) {
+    super();
+    this.cwd = options.cwd ?? process.cwd();
+  }
+
+  /** The one dispatcher: each request gets exactly one response, an error one if the handler throws. */
+  protected override dispatchRequest(request: DebugProtocol.Request): void {
+    const response: DebugProtocol.Response = { seq: 0, type: 'response', request_seq: request.seq, command: request.command, success: true };
+    const handler = this.handlers[request.command];
+    const run = async (): Promise<void> => {
+      try {
+        if (!handler) throw new AdapterError(ErrorCode.Unsupported, `the ${request.command} request is not supported`, false);
+        const body = await handler(request.arguments ?? {});
+        if (body !== undefined) response.body = body;
+        this.sendResponse(response);
+      } catch (e) {
+        const err = e instanceof AdapterError ? e : new AdapterError(ErrorCode.Internal, `internal error in ${request.command}: ${(e as Error).stack ?? e}`);
+        this.sendErrorResponse(response, { id: err.code, format: err.message.replace(/[{}]/g, ''), showUser: err.showUser });
+      }
+    };
+    void run();
+  }
+
+  private initialize(a: DebugProtocol.InitializeRequestArguments): DebugProtocol.Capabilities {
+    this.linesStartAt1 = a.linesStartAt1 ?? true;
+    return {
+      supportsConfigurationDoneRequest: true,
+      supportsStepBack: true,
+      supportsFunctionBreakpoints: true,
+      supportsInstructionBreakpoints: true,
+      supportsDataBreakpoints: true,
+      supportsDataBreakpointBytes: true,
+      supportsReadMemoryRequest: true,
+      supportsEvaluateForHovers: true,
+      supportsTerminateRequest: true,
+      supportsSteppingGranularity: true,
+      supportsSetVariable: false,
+      supportsWriteMemoryRequest: false,
+    };
+  }
+
+  private async launch(raw: unknown): Promise<void> {
+    const args = validateLaunch(raw, this.cwd);
+    let recording;
+    try {
+      recording = parseRecording(fs.readFileSync(args.recording), args.recording);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const why = e instanceof FormatError ? err.message : err.code === 'ENOENT' ? `${args.recording}: no such file` : `${args.recording}: ${err.message}`;
+      throw new AdapterError(ErrorCode.BadInput, `cannot open the recording: ${why}`);
+    }
+    let symbols: KernelSymbols | undefined;
+    if (args.program) {
+      try {
+        symbols = KernelSymbols.open(args.program);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        throw new AdapterError(ErrorCode.BadInput, `cannot read the program's symbols: ${err.code === 'ENOENT' ? `${args.program}: no such file` : err.message}`);
+      }
+    }
+    if (recording.truncated) this.output(`${args.recording} was cut off at byte ${recording.truncated.size}: it replays up to its last complete block\n`, 'important');
+    const timeline = new Timeline(recording, { write: () => {} }, { checkpointBudget: args.checkpointMemory === undefined ? undefined : args.checkpointMemory * 2 ** 20 }, args.recording);
+    const debuggee = new Debuggee(timeline, symbols);
+    const sources = new SourceMap(args.sourceRoot ?? (args.program ? this.cwd : path.dirname(args.recording)), args.sourceMap);
+    this.launched = { args, debuggee, symbols, sources, values: new HartValues(debuggee, symbols) };
+    this.output(`samsara: ${args.recording}: ${recording.header.machine.harts} hart(s), positions ${timeline.start}..${timeline.end}${symbols ? `, symbols from ${args.program}` : ', no symbols (set "program")'}\n`);
+    this.sendEvent(new InitializedEvent());
+  }
+
+  private configurationDone(): void {
+    const { args } = this.session();
+    if (args.stopOnEntry) setImmediate(() => this.stopped({ reason: 'step', hart: 0 }, 'entry'));
+    else this.move('forward', (d) => d.continue('forward'));
+  }
+
+  private session() {
+    if (!this.launched) throw new AdapterError(ErrorCode.NotStopped, 'no recording is open (launch first)');
+    return this.launched;
+  }
+
+  private stoppedSession() {
+    const s = this.session();
+    if (this.running) throw new AdapterError(ErrorCode.NotStopped, 'the debuggee is running: pause it first', false);
+    return s;
+  }
+
+  private hartOf(threadId: number): number {
+    const h = threadId - 1;
+    if (!Number.isInteger(h) || h < 0 || h >= this.session().debuggee.hartCount) throw new AdapterError(ErrorCode.BadRequest, `no thread ${threadId}`);
+    return h;
+  }
+
+  // --- Breakpoints ------------------------------------------------------------------------------------
+
+  private setSourceBreakpoints(a: DebugProtocol.SetBreakpointsArguments): { breakpoints: DebugProtocol.Breakpoint[] } {
+    const { debuggee, symbols, sources } = this.session();
+    const file = a.source.path;
+    if (!file) throw new AdapterError(ErrorCode.BadRequest, 'setBreakpoints: the source has no path');
+    const out: DebugProtocol.Breakpoint[] = [];
+    const list: { id: number; addresses: bigint[] }[] = [];
+    for (const b of a.breakpoints ?? (a.lines ?? []).map((line) => ({ line }))) {
+      const id = this.nextBreakpointId++;
+      const line = this.linesStartAt1 ? b.line : b.line + 1;
+      let found: { line: number; addresses: bigint[] } | undefined;
+      for (const name of sources.toDwarf(file)) if ((found = symbols?.lineAddresses(name, line))) break;
+      if (!found) {
+        out.push({ id, verified: false, line: b.line, message: symbols ? `no code for line ${line} of ${path.basename(file)} in ${path.basename(this.session().args.program!)}` : 'no symbols: set "program" in the launch configuration' });
+        continue;
+      }
+      list.push({ id, addresses: found.addresses });
+      out.push({ id, verified: true, line: this.linesStartAt1 ? found.line : found.line - 1, source: a.source, instructionReference: hex(found.addresses[0]) });
+    }
+    this.sourceBreakpoints.set(file, list);
+    debuggee.setBreakpoints('source', [...this.sourceBreakpoints.values()].flat().flatMap((b) => b.addresses));
+    this.indexBreakpoints();
+    return { breakpoints: out };
+  }
+
+  private setFunctionBreakpoints(a: DebugProtocol.SetFunctionBreakpointsArguments): { breakpoints: DebugProtocol.Breakpoint[] } {
+    const { debuggee, symbols } = this.session();
+    this.functionBreakpoints = [];
+    const out = a.breakpoints.map((b): DebugProtocol.Breakpoint => {
+      const id = this.nextBreakpointId++;
+      const address = symbols?.resolve(b.name);
+      if (address === undefined) return { id, verified: false, message: symbols ? `no function '${b.name}'` : 'no symbols: set "program" in the launch configuration' };
+      this.functionBreakpoints.push({ id, addresses: [address] });
+      const line = symbols?.stopLine(address);
+      return { id, verified: true, instructionReference: hex(address), ...(line && { line: line.line, source: this.source(line.file) }) };
+    });
+    debuggee.setBreakpoints('function', this.functionBreakpoints.flatMap((b) => b.addresses));
+    this.indexBreakpoints();
+    return { breakpoints: out };
+  }
+
+  private setInstructionBreakpoints(a: DebugProtocol.SetInstructionBreakpointsArguments): { breakpoints: DebugProtocol.Breakpoint[] } {
+    const { debuggee } = this.session();
+    this.instructionBreakpoints = [];
+    const out = a.breakpoints.map((b): DebugProtocol.Breakpoint => {
+      const id = this.nextBreakpointId++;
+      const address = parseAddress(b.instructionReference, b.offset);
+      if (address === undefined) return { id, verified: false, message: `not an address: ${b.instructionReference}` };
+      this.instructionBreakpoints.push({ id, addresses: [address] });
+      return { id, verified: true, instructionReference: hex(address) };
+    });
+    debuggee.setBreakpoints('instruction', this.instructionBreakpoints.flatMap((b) => b.addresses));
+    this.indexBreakpoints();
+    return { breakpoints: out };
+  }
+
+  private indexBreakpoints(): void {
+    this.breakpointIds.clear();
+    for (const b of [...[...this.sourceBreakpoints.values()].flat(), ...this.functionBreakpoints, ...this.instructionBreakpoints]) {
+      for (const a of b.addresses) this.breakpointIds.set(a, [...(this.breakpointIds.get(a) ?? []), b.id]);
+    }
+  }
+
+  /** Data breakpoints by address: `name` is an expression (a register, symbol or number) giving it. */
+  private dataBreakpointInfo(a: DebugProtocol.DataBreakpointInfoArguments): DebugProtocol.DataBreakpointInfoResponse['body'] {
+    const { debuggee, values } = this.stoppedSession();
+    let address: bigint;
+    try {
+      address = BigInt(values.evaluate(debuggee.currentHart(), a.name).value.split(' ')[0]);
+    } catch {
+      return { dataId: null, description: `'${a.name}' is not an address` };
+    }
+    const bytes = a.bytes ?? 8;
+    return { dataId: `${hex(address)}/${bytes}`, description: `${bytes} bytes at ${hex(address)}`, accessTypes: ['read', 'write', 'readWrite'], canPersist: false };
+  }
+
+  private setDataBreakpoints(a: DebugProtocol.SetDataBreakpointsArguments): { breakpoints: DebugProtocol.Breakpoint[] } {
+    const { debuggee } = this.stoppedSession();
+    const parsed = a.breakpoints.map((b) => {
+      const m = /^(0x[0-9a-f]+)\/(\d+)$/i.exec(b.dataId);
+      if (!m) throw new AdapterError(ErrorCode.BadRequest, `setDataBreakpoints: bad dataId ${JSON.stringify(b.dataId)}`);
+      const kind = b.accessType === 'read' ? 'read' : b.accessType === 'readWrite' ? 'access' : 'write';
+      return { address: BigInt(m[1]), length: Number(m[2]), kind } as const;
+    });
+    const { unmapped } = debuggee.setDataBreakpoints(debuggee.currentHart(), parsed);
+    return {
+      breakpoints: parsed.map((p) => (unmapped.includes(p)
+        ? { id: this.nextBreakpointId++, verified: false, message: `${hex(p.address)} is not mapped for this hart now` }
+        : { id: this.nextBreakpointId++, verified: true })),
+    };
+  }
+
+  // --- State --------------------------------------------------------------------------------------------
+
+  private threads(): { threads: DebugProtocol.Thread[] } {
+    if (!this.launched) return { threads: [] };
+    const { debuggee } = this.launched;
+    const threads = [];
+    for (let h = 0; h < debuggee.hartCount; h++) {
+      const hart = debuggee.hart(h);
+      const state = hart.stopped ? 'stopped' : hart.wfi ? 'wfi' : `${['U', 'S', '?', 'M'][hart.priv]}-mode`;
+      threads.push({ id: h + 1, name: `hart ${h} (${state})` });
+    }
+    return { threads };
+  }
+
+  private stackTrace(a: DebugProtocol.StackTraceArguments): DebugProtocol.StackTraceResponse['body'] {
+    const { debuggee, symbols } = this.stoppedSession();
+    const h = this.hartOf(a.threadId);
+    const pc = debuggee.pc(h);
+    const frames: DebugProtocol.StackFrame[] = [];
+    const located = symbols?.locate(pc, true);
+    const chain = located?.frames.length ? located.frames : [{ function: undefined, file: undefined, line: undefined }];
+    for (const f of chain) {
+      const id = this.frames.push({ hart: h, pc, sp: debuggee.reg(h, 2) });
+      frames.push({
+        id,
+        name: f.function ?? hex(pc),
+        line: f.line !== undefined ? (this.linesStartAt1 ? f.line : f.line - 1) : 0,
+        column: this.linesStartAt1 ? 1 : 0,
+        source: f.file ? this.source(f.file) : undefined,
+        instructionPointerReference: hex(pc),
+        presentationHint: f.file ? 'normal' : 'subtle',
+      });
+    }
+    const start = a.startFrame ?? 0;
+    const slice = frames.slice(start, a.levels ? start + a.levels : undefined);
+    return { stackFrames: slice, totalFrames: frames.length };
+  }
+
+  private source(dwarfPath: string): DebugProtocol.Source {
+    const p = this.session().sources.toClient(dwarfPath);
+    return { name: path.basename(p), path: p };
+  }
+
+  private frame(id: number): FrameRef {
+    const f = this.frames[id - 1];
+    if (!f) throw new AdapterError(ErrorCode.BadRequest, `no frame ${id} (frames are valid until the next step)`);
+    return f;
+  }
+
+  private scopes(a: DebugProtocol.ScopesArguments): { scopes: DebugProtocol.Scope[] } {
+    const f = this.frame(a.frameId);
+    const ref = (kind: VariablesRef['kind']): number => this.references.push({ kind, hart: f.hart });
+    return {
+      scopes: [
+        { name: 'Registers', presentationHint: 'registers', variablesReference: ref('registers'), expensive: false },
+        { name: 'CSRs', variablesReference: ref('csrs'), expensive: false },
+      ],
+    };
+  }
+
+  private variables(a: DebugProtocol.VariablesArguments): { variables: DebugProtocol.Variable[] } {
+    const { values } = this.stoppedSession();
+    const ref = this.references[a.variablesReference - 1];
+    if (!ref) throw new AdapterError(ErrorCode.BadRequest, `no variables reference ${a.variablesReference}`);
+    const list: Value[] = ref.kind === 'registers' ? values.registers(ref.hart) : values.csrs(ref.hart);
+    return { variables: list.map((v) => ({ name: v.name, value: v.value, variablesReference: 0, memoryReference: v.memoryReference })) };
+  }
+
+  private evaluate(a: DebugProtocol.EvaluateArguments): DebugProtocol.EvaluateResponse['body'] {
+    const { debuggee, values } = this.stoppedSession();
+    const h = a.frameId !== undefined ? this.frame(a.frameId).hart : debuggee.currentHart();
+    const command = /^\s*(when|seek\s+\d+)\s*$/.exec(a.expression);
+    if (a.context === 'repl' && command) {
+      if (command[1] !== 'when') this.seekTo(Number(command[1].split(/\s+/)[1]));
+      return { result: `position ${debuggee.timeline.position} (of ${debuggee.timeline.start}..${debuggee.timeline.end})`, variablesReference: 0 };
+    }
+    const v = values.evaluate(h, a.expression);
+    return { result: v.value, variablesReference: 0, memoryReference: v.memoryReference };
+  }
+
+  private readMemory(a: DebugProtocol.ReadMemoryArguments): DebugProtocol.ReadMemoryResponse['body'] {
+    const { debuggee } = this.stoppedSession();
+    const address = parseAddress(a.memoryReference, a.offset);
+    if (address === undefined) throw new AdapterError(ErrorCode.BadRequest, `readMemory: not an address: ${a.memoryReference}`);
+    const count = Math.min(a.count, 1 << 20);
+    const h = debuggee.currentHart();
+    // Readable bytes up to the first unmapped page (a page at a time).
+    const chunks: Uint8Array[] = [];
+    let done = 0;
+    while (done < count) {
+      const n = Math.min(count - done, 4096 - Number((address + BigInt(done)) & 0xfffn));
+      const b = debuggee.readMemory(h, address + BigInt(done), n);
+      if (!b) break;
+      chunks.push(b);
+      done += n;
+    }
+    return { address: hex(address), data: Buffer.concat(chunks).toString('base64'), unreadableBytes: count - done };
+  }
+
+  private position(): { position: number; start: number; end: number } {
+    const { timeline } = this.session().debuggee;
+    return { position: timeline.position, start: timeline.start, end: timeline.end };
+  }
+
+  // --- Motions ------------------------------------------------------------------------------------------
+
+  private step(a: DebugProtocol.StepBackArguments, direction: Direction, over: boolean): void {
+    const h = this.hartOf(a.threadId);
+    const instruction = a.granularity === 'instruction';
+    this.move(direction, (d) => (instruction ? d.stepInstruction(h, direction) : d.stepLine(h, direction, over)));
+  }
+
+  private stepOut(threadId: number, direction: Direction): void {
+    const h = this.hartOf(threadId);
+    const { debuggee } = this.stoppedSession();
+    // The caller's frame: without unwind information, the return address in ra and the current sp.
+    const caller = { pc: debuggee.reg(h, 1), sp: debuggee.reg(h, 2) };
+    this.move(direction, (d) => d.stepOut(h, direction, caller));
+  }
+
+  private seek(a: { position: number }): { position: number } {
+    if (!Number.isSafeInteger(a.position)) throw new AdapterError(ErrorCode.BadRequest, `samsara/seek: position must be an integer (got ${JSON.stringify(a.position)})`);
+    this.seekTo(a.position);
+    return { position: this.session().debuggee.timeline.position };
+  }
+
+  private seekTo(position: number): void {
+    const { debuggee } = this.stoppedSession();
+    const stop = debuggee.seek(position);
+    setImmediate(() => this.stopped(stop, 'goto'));
+  }
+
+  /** Start a motion; the response goes at once, a `stopped` event when it ends. */
+  private move(direction: Direction, motion: (d: Debuggee) => Promise<Stop> | Stop, body?: object): object | undefined {
+    const { debuggee } = this.stoppedSession();
+    this.running = true;
+    this.invalidate();
+    // After the response: setImmediate runs once the dispatcher has sent it.
+    setImmediate(async () => {
+      let stop: Stop;
+      try {
+        stop = await motion(debuggee);
+      } catch (e) {
+        this.output(`samsara: the ${direction} motion failed: ${(e as Error).stack ?? e}\n`, 'stderr');
+        stop = { reason: 'pause', hart: debuggee.currentHart() };
+      } finally {
+        this.running = false;
+      }
+      this.stopped(stop);
+    });
+    return body;
+  }
+
+  private pause(): void {
+    if (this.running) this.session().debuggee.pause();
+  }
+
+  private stopped(stop: Stop, reason?: string): void {
+    const { debuggee } = this.session();
+    this.invalidate();
+    const hart = 'hart' in stop ? stop.hart : debuggee.currentHart();
+    const e = new StoppedEvent(reason ?? stop.reason, hart + 1) as DebugProtocol.StoppedEvent;
+    e.body.allThreadsStopped = true;
+    const at = `position ${debuggee.timeline.position}`;
+    if (stop.reason === 'breakpoint') e.body.hitBreakpointIds = this.breakpointIds.get(stop.address) ?? [];
+    if (stop.reason === 'data breakpoint') e.body.description = `${stop.access} of ${hex(stop.address)} (${at})`;
+    if (stop.reason === 'start') e.body.description = `Start of the recording (${at})`;
+    if (stop.reason === 'end') e.body.description = `End of the recording (${at})`;
+    if (stop.reason === 'start' || stop.reason === 'end') {
+      e.body.reason = 'step';
+      e.body.text = stop.reason === 'start' ? 'start of the recording' : 'end of the recording';
+      this.output(`samsara: ${e.body.description}\n`);
+    }
+    this.sendEvent(e);
+  }
+
+  private invalidate(): void {
+    this.frames = [];
+    this.references = [];
+  }
+
+  private readOnly(): never {
+    throw new AdapterError(ErrorCode.ReadOnly, 'a recording is read-only: registers and memory cannot be changed');
+  }
+
+  private disconnect(): void {
+    this.launched?.debuggee.pause();
+    setImmediate(() => {
+      this.sendEvent(new TerminatedEvent());
+      this.shutdown();
+    });
+  }
+
+  private output(text: string, category: 'console' | 'stderr' | 'important' = 'console'): void {
+    this.sendEvent(new OutputEvent(text, category));
+  }
+}
+
+/** "0xADDR" (or a decimal number) plus a byte offset. */
+function parseAddress(reference: string, offset = 0): bigint | undefined {
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(reference.trim())) return undefined;
+  return BigInt.asUintN(64, BigInt(reference.trim()) + BigInt(offset));
+}

@@ -1,0 +1,192 @@
+// `samsara dap` as VS Code drives it: a child process speaking the Debug Adapter Protocol on stdio,
+// on a recording of the racy demo guest (2 harts, virtual clock, seed 5: the race hits). Each test
+// is one session; the requests are the ones VS Code sends for the user's clicks.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, samsara } from '../cli/helpers';
+import { DapClient } from './client';
+
+const DEMO = path.join(ROOT, 'guests/demo/demo.elf');
+const OBJECTS = path.join(ROOT, 'guests/demo/objects.c');
+const WORKER = path.join(ROOT, 'guests/demo/worker.c');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-dap-'));
+const REC = path.join(tmp, 'demo.rec');
+const LAUNCH = { recording: REC, program: DEMO };
+
+let client: DapClient;
+const open = (): DapClient => (client = new DapClient());
+afterEach(async () => client?.close());
+
+/** "name file:line" of a thread's top frame. */
+async function where(c: DapClient, threadId: number): Promise<string> {
+  const f = await c.top(threadId);
+  return `${f.name} ${f.source?.name}:${f.line}`;
+}
+
+describe('samsara dap on a demo recording', () => {
+  beforeAll(() => {
+    const r = samsara(['record', '-o', REC, '--harts', '2', '--clock', 'virtual', '--append', 'seed=5', DEMO]);
+    expect(r.stdout).toContain('kernel BUG');
+  }, 120_000);
+
+  it('initialize advertises reverse execution; launch stops on entry; threads are harts', async () => {
+    const c = open();
+    const caps = await c.start(LAUNCH);
+    expect(caps).toMatchObject({ supportsStepBack: true, supportsConfigurationDoneRequest: true, supportsDataBreakpoints: true, supportsFunctionBreakpoints: true, supportsInstructionBreakpoints: true, supportsReadMemoryRequest: true });
+    const stop = await c.waitFor('stopped');
+    expect(stop.body).toMatchObject({ reason: 'entry', threadId: 1, allThreadsStopped: true });
+    const { threads } = await c.request('threads');
+    expect(threads.map((t: { id: number; name: string }) => t.id)).toEqual([1, 2]);
+    expect(threads[0].name).toMatch(/^hart 0 /);
+    expect(c.output()).toMatch(/2 hart\(s\), positions 0\.\.\d+, symbols from .*demo\.elf/);
+  });
+
+  it('a source breakpoint: continue stops there; next moves line by line; stepBack returns; stepOut reaches the caller', async () => {
+    const c = open();
+    let bp: any;
+    await c.start(LAUNCH, async () => {
+      bp = await c.request('setBreakpoints', { source: { path: OBJECTS }, breakpoints: [{ line: 123 }] });
+    });
+    expect(bp.breakpoints[0]).toMatchObject({ verified: true, line: 123 });
+    await c.waitFor('stopped');
+    const hit = await c.move('continue', { threadId: 1 });
+    expect(hit.body).toMatchObject({ reason: 'breakpoint', hitBreakpointIds: [bp.breakpoints[0].id] });
+    const t = hit.body.threadId!;
+    expect(await where(c, t)).toBe('obj_put objects.c:123');
+    const lines: string[] = [];
+    for (const step of ['next', 'next', 'stepBack', 'stepBack', 'next']) {
+      const s = await c.move(step, { threadId: t });
+      expect(s.body).toMatchObject({ reason: 'step', threadId: t });
+      lines.push(await where(c, t));
+    }
+    expect(lines).toEqual(['obj_put objects.c:124', 'obj_put objects.c:125', 'obj_put objects.c:124', 'obj_put objects.c:123', 'obj_put objects.c:124']);
+    await c.move('stepOut', { threadId: t });
+    expect(await where(c, t)).toBe('lookup_and_use worker.c:36'); // back in the caller, on the call's line
+  });
+
+  it('reverseContinue goes back to an earlier breakpoint hit, at the same position', async () => {
+    const c = open();
+    await c.start(LAUNCH, async () => {
+      await c.request('setFunctionBreakpoints', { breakpoints: [{ name: 'obj_lookup' }] });
+    });
+    await c.waitFor('stopped');
+    const first = await c.move('continue', { threadId: 1 });
+    const p1 = (await c.request('samsara/position')).position;
+    await c.move('continue', { threadId: first.body.threadId });
+    const p2 = (await c.request('samsara/position')).position;
+    expect(p2).toBeGreaterThan(p1);
+    const back = await c.move('reverseContinue', { threadId: 1 });
+    expect(back.body.reason).toBe('breakpoint');
+    expect((await c.request('samsara/position')).position).toBe(p1);
+    expect(await where(c, back.body.threadId!)).toMatch(/^obj_lookup objects\.c:\d+$/);
+  });
+
+  it('a data breakpoint on the corrupted refcount, then reverseContinue from the end, stops at the racy store', async () => {
+    const oops = samsara(['replay', REC]).stdout;
+    const a0 = BigInt(`0x${/ a0 : ([0-9a-f]{16})/.exec(oops)![1]}`);
+    const c = open();
+    await c.start(LAUNCH);
+    await c.waitFor('stopped');
+    await c.request('samsara/seek', { position: 1e12 });
+    await c.waitFor('stopped');
+    const refcnt = `0x${(a0 + 24n).toString(16)}`;
+    const info = await c.request('dataBreakpointInfo', { name: refcnt, bytes: 4 });
+    expect(info.accessTypes).toContain('write');
+    const set = await c.request('setDataBreakpoints', { breakpoints: [{ dataId: info.dataId, accessType: 'write' }] });
+    expect(set.breakpoints[0].verified).toBe(true);
+    const s = await c.move('reverseContinue', { threadId: 1 });
+    expect(s.body.reason).toBe('data breakpoint');
+    expect(s.body.description).toContain(`write of 0x${(a0 + 24n).toString(16).padStart(16, '0')}`);
+    // Stopped at the store itself, WRITE_ONCE(obj->refcnt, ref - 1) on objects.c:126, as it is
+    // about to write: `sw a5,24(a0)`.
+    const f = await c.top(s.body.threadId!);
+    expect(`${f.source?.name}:${f.line}`).toBe('objects.c:126');
+    const word = Buffer.from((await c.request('readMemory', { memoryReference: f.instructionPointerReference, count: 2 })).data, 'base64');
+    expect(word.readUInt16LE(0)).toBe(0xcd1c); // c.sw a5,24(a0)
+  });
+
+  it('registers, CSRs, expressions and memory at a stop', async () => {
+    const c = open();
+    await c.start(LAUNCH, async () => {
+      await c.request('setFunctionBreakpoints', { breakpoints: [{ name: 'obj_put' }] });
+    });
+    await c.waitFor('stopped');
+    const s = await c.move('continue', { threadId: 1 });
+    const t = s.body.threadId!;
+    const { stackFrames } = await c.request('stackTrace', { threadId: t });
+    const { scopes } = await c.request('scopes', { frameId: stackFrames[0].id });
+    expect(scopes.map((x: { name: string }) => x.name)).toEqual(['Registers', 'CSRs']);
+    const regs = (await c.request('variables', { variablesReference: scopes[0].variablesReference })).variables;
+    expect(regs[0]).toMatchObject({ name: 'pc' });
+    expect(regs[0].value).toMatch(/^0xffffffff8020258a <obj_put\+0x0\/0x2e objects\.c:\d+>$/);
+    expect(regs.map((r: { name: string }) => r.name).slice(1, 4)).toEqual(['ra', 'sp', 'gp']);
+    const ra = regs.find((r: { name: string }) => r.name === 'ra').value;
+    expect(ra).toMatch(/<lookup_and_use\+0x[0-9a-f]+\/0x[0-9a-f]+ worker\.c:36>/);
+    const csrs = (await c.request('variables', { variablesReference: scopes[1].variablesReference })).variables;
+    expect(csrs[0]).toMatchObject({ name: 'priv', value: 'S-mode (1)' });
+    expect(csrs.map((r: { name: string }) => r.name)).toEqual(expect.arrayContaining(['sstatus', 'satp', 'sepc', 'scause', 'mhartid']));
+    // The debug console.
+    const a0 = await c.request('evaluate', { expression: '$a0', context: 'repl', frameId: stackFrames[0].id });
+    expect(a0.result).toMatch(/^0xffffffff8022[0-9a-f]{4} <pool\+0x[0-9a-f]+/);
+    const magic = await c.request('evaluate', { expression: '*a0', context: 'watch', frameId: stackFrames[0].id });
+    const bytes = Buffer.from((await c.request('readMemory', { memoryReference: a0.memoryReference, count: 8 })).data, 'base64');
+    expect(BigInt(magic.result.split(' ')[0])).toBe(bytes.readBigUInt64LE(0));
+    expect((await c.request('evaluate', { expression: 'obj_put', context: 'hover' })).result).toMatch(/^0xffffffff8020258a/);
+    expect((await c.request('evaluate', { expression: 'when', context: 'repl' })).result).toMatch(/^position \d+ \(of 0\.\.\d+\)$/);
+    const bad = await c.send('evaluate', { expression: 'no_such_thing', context: 'repl' });
+    expect(bad.success).toBe(false);
+    expect(bad.message).toContain("cannot evaluate 'no_such_thing'");
+    // Writes are refused: the recording is read-only.
+    const w = await c.send('setVariable', { variablesReference: scopes[0].variablesReference, name: 'a0', value: '0' });
+    expect(w.success).toBe(false);
+    expect(w.message).toContain('read-only');
+  });
+
+  it('bad launch arguments and bad files get an error naming the problem', async () => {
+    const c = open();
+    await c.request('initialize', { adapterID: 'samsara' });
+    const none = await c.send('launch', {});
+    expect(none.success).toBe(false);
+    expect(none.message).toMatch(/"recording" is required/);
+    const missing = await c.send('launch', { recording: path.join(tmp, 'nope.rec') });
+    expect(missing.message).toMatch(/cannot open the recording: .*nope\.rec: no such file/);
+    const junk = path.join(tmp, 'junk.rec');
+    fs.writeFileSync(junk, 'not a recording at all');
+    expect((await c.send('launch', { recording: junk })).message).toMatch(/cannot open the recording: .*junk\.rec/);
+    const badElf = path.join(tmp, 'bad.elf');
+    fs.writeFileSync(badElf, Buffer.from('\x7fELF garbage'));
+    expect((await c.send('launch', { recording: REC, program: badElf })).message).toMatch(/cannot read the program's symbols/);
+    expect((await c.send('launch', { recording: REC, stopOnEntry: 'yes' })).message).toMatch(/"stopOnEntry" must be a boolean/);
+    const unknown = await c.send('frobnicate', {});
+    expect(unknown.message).toMatch(/the frobnicate request is not supported/);
+    // Breakpoints on lines without code say so.
+    await c.request('launch', LAUNCH);
+    const b = await c.request('setBreakpoints', { source: { path: path.join(ROOT, 'guests/demo/nowhere.c') }, breakpoints: [{ line: 1 }] });
+    expect(b.breakpoints[0]).toMatchObject({ verified: false });
+    expect(b.breakpoints[0].message).toMatch(/no code for line 1 of nowhere\.c/);
+    // stepping a thread that does not exist
+    expect((await c.send('next', { threadId: 9 })).message).toMatch(/no thread 9/);
+  });
+
+  it('pause interrupts a long reverseContinue; the start and end of the recording are stops', async () => {
+    const c = open();
+    await c.start(LAUNCH);
+    await c.waitFor('stopped');
+    const back = await c.move('reverseContinue', { threadId: 1 });
+    expect(back.body.description).toMatch(/^Start of the recording/);
+    const end = await c.move('continue', { threadId: 1 });
+    expect(end.body.description).toMatch(/^End of the recording/);
+    const { position: endPosition } = await c.request('samsara/position');
+    await c.request('reverseContinue', { threadId: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    await c.request('pause', { threadId: 1 });
+    const paused = await c.waitFor('stopped');
+    const { position } = await c.request('samsara/position');
+    expect(paused.body.reason).toBe('pause');
+    expect(position).toBeGreaterThan(0);
+    expect(position).toBeLessThan(endPosition);
+  });
+});
