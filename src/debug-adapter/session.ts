@@ -238,6 +238,8 @@ export class SamsaraSession extends DebugSession {
   /** Data breakpoints by address: `name` is an expression (a register, symbol or number) giving it. */
   private dataBreakpointInfo(a: DebugProtocol.DataBreakpointInfoArguments): DebugProtocol.DataBreakpointInfoResponse['body'] {
     const { debuggee, values } = this.stoppedSession();
+    // From the Variables view the name is a register or CSR: those cannot be watched, only memory.
+    if (a.variablesReference !== undefined && !a.asAddress) return { dataId: null, description: `${a.name} is a register: data breakpoints watch memory (add one by address)` };
     let address: bigint;
     try {
       address = BigInt(values.evaluate(debuggee.currentHart(), a.name).value.split(' ')[0]);
