@@ -41,10 +41,21 @@ export class Debuggee {
   private readonly groups = new Map<Group, bigint[]>();
   private temporary: bigint[] = [];
   private dataBreakpoints: (DataBreakpoint & { physical: number })[] = [];
+  /**
+   * Whether a hit of the user's breakpoint at `address` by hart h stops a motion (its condition, or
+   * a log point that only prints), called with the machine as it is at the hit; every hit stops
+   * when unset. Continuing backward, hits are met in forward order within each interval searched:
+   * `position` tells where each is.
+   */
+  breakpointFilter?: (hart: number, address: bigint, position: number) => boolean;
   /** Set by pause(); a running motion stops at its next look. */
   private pauseRequested = false;
 
-  constructor(readonly timeline: Timeline, readonly symbols?: KernelSymbols) {}
+  constructor(readonly timeline: Timeline, readonly symbols?: KernelSymbols) {
+    timeline.setBreakpointCondition((hart, pc, position) =>
+      // Temporary breakpoints (stepping) are decided by runUntil; the user's by the filter.
+      this.temporary.includes(pc) || !this.breakpointFilter || !this.isBreakpoint(pc) || this.breakpointFilter(hart, pc, position));
+  }
 
   get machine() {
     return this.timeline.machine;

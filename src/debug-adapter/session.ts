@@ -27,6 +27,15 @@ interface FrameRef {
 
 type VariablesRef = { kind: 'registers' | 'csrs'; hart: number };
 
+/** A breakpoint the user set, with what decides whether a hit stops. */
+interface UserBreakpoint {
+  id: number;
+  addresses: bigint[];
+  condition?: string;
+  /** A log point: print this (with {expressions}) and go on. */
+  logMessage?: string;
+}
+
 export interface SessionOptions {
   /** Where relative paths in launch arguments are resolved (the adapter's working folder). */
   cwd?: string;
@@ -37,15 +46,20 @@ export class SamsaraSession extends DebugSession {
   private running = false;
   private linesStartAt1 = true;
   private nextBreakpointId = 1;
-  /** Breakpoint ids by address, for a stop's hitBreakpointIds. */
-  private breakpointIds = new Map<bigint, number[]>();
-  private readonly sourceBreakpoints = new Map<string, { id: number; addresses: bigint[] }[]>();
-  private functionBreakpoints: { id: number; addresses: bigint[] }[] = [];
-  private instructionBreakpoints: { id: number; addresses: bigint[] }[] = [];
+  private readonly sourceBreakpoints = new Map<string, UserBreakpoint[]>();
+  private functionBreakpoints: UserBreakpoint[] = [];
+  private instructionBreakpoints: UserBreakpoint[] = [];
+  /** The breakpoints at each address, for a stop's hitBreakpointIds and for conditions. */
+  private byAddress = new Map<bigint, UserBreakpoint[]>();
   /** Frame and variables references, valid until the next motion. */
   private frames: FrameRef[] = [];
   private references: VariablesRef[] = [];
   private readonly cwd: string;
+  /**
+   * Log point messages met while moving backward: a backward search replays intervals forward, so
+   * they are printed when it ends, latest first, for the hits after where it stopped.
+   */
+  private backwardLog?: { position: number; text: string }[];
 
   private readonly handlers: Record<string, Handler> = {
     initialize: (a: DebugProtocol.InitializeRequestArguments) => this.initialize(a),
@@ -114,6 +128,8 @@ export class SamsaraSession extends DebugSession {
       supportsReadMemoryRequest: true,
       supportsEvaluateForHovers: true,
       supportsTerminateRequest: true,
+      supportsConditionalBreakpoints: true,
+      supportsLogPoints: true,
       supportsSteppingGranularity: true,
       supportsSetVariable: false,
       supportsWriteMemoryRequest: false,
@@ -142,6 +158,7 @@ export class SamsaraSession extends DebugSession {
     if (recording.truncated) this.output(`${args.recording} was cut off at byte ${recording.truncated.size}: it replays up to its last complete block\n`, 'important');
     const timeline = new Timeline(recording, { write: () => {} }, { checkpointBudget: args.checkpointMemory === undefined ? undefined : args.checkpointMemory * 2 ** 20 }, args.recording);
     const debuggee = new Debuggee(timeline, symbols);
+    debuggee.breakpointFilter = (hart, address, position) => this.shouldStop(hart, address, position);
     const sources = new SourceMap(args.sourceRoot ?? (args.program ? this.cwd : path.dirname(args.recording)), args.sourceMap);
     this.launched = { args, debuggee, symbols, sources, values: new HartValues(debuggee, symbols) };
     this.output(`samsara: ${args.recording}: ${recording.header.machine.harts} hart(s), positions ${timeline.start}..${timeline.end}${symbols ? `, symbols from ${args.program}` : ', no symbols (set "program")'}\n`);
@@ -178,8 +195,9 @@ export class SamsaraSession extends DebugSession {
     const file = a.source.path;
     if (!file) throw new AdapterError(ErrorCode.BadRequest, 'setBreakpoints: the source has no path');
     const out: DebugProtocol.Breakpoint[] = [];
-    const list: { id: number; addresses: bigint[] }[] = [];
-    for (const b of a.breakpoints ?? (a.lines ?? []).map((line) => ({ line }))) {
+    const list: UserBreakpoint[] = [];
+    const requested: DebugProtocol.SourceBreakpoint[] = a.breakpoints ?? (a.lines ?? []).map((line) => ({ line }));
+    for (const b of requested) {
       const id = this.nextBreakpointId++;
       const line = this.linesStartAt1 ? b.line : b.line + 1;
       let found: { line: number; addresses: bigint[] } | undefined;
@@ -188,7 +206,7 @@ export class SamsaraSession extends DebugSession {
         out.push({ id, verified: false, line: b.line, message: symbols ? `no code for line ${line} of ${path.basename(file)} in ${path.basename(this.session().args.program!)}` : 'no symbols: set "program" in the launch configuration' });
         continue;
       }
-      list.push({ id, addresses: found.addresses });
+      list.push({ id, addresses: found.addresses, condition: b.condition || undefined, logMessage: b.logMessage || undefined });
       out.push({ id, verified: true, line: this.linesStartAt1 ? found.line : found.line - 1, source: a.source, instructionReference: hex(found.addresses[0]) });
     }
     this.sourceBreakpoints.set(file, list);
@@ -204,7 +222,7 @@ export class SamsaraSession extends DebugSession {
       const id = this.nextBreakpointId++;
       const address = symbols?.resolve(b.name);
       if (address === undefined) return { id, verified: false, message: symbols ? `no function '${b.name}'` : 'no symbols: set "program" in the launch configuration' };
-      this.functionBreakpoints.push({ id, addresses: [address] });
+      this.functionBreakpoints.push({ id, addresses: [address], condition: b.condition || undefined });
       const line = symbols?.stopLine(address);
       return { id, verified: true, instructionReference: hex(address), ...(line && { line: line.line, source: this.source(line.file) }) };
     });
@@ -220,7 +238,7 @@ export class SamsaraSession extends DebugSession {
       const id = this.nextBreakpointId++;
       const address = parseAddress(b.instructionReference, b.offset);
       if (address === undefined) return { id, verified: false, message: `not an address: ${b.instructionReference}` };
-      this.instructionBreakpoints.push({ id, addresses: [address] });
+      this.instructionBreakpoints.push({ id, addresses: [address], condition: b.condition || undefined });
       return { id, verified: true, instructionReference: hex(address) };
     });
     debuggee.setBreakpoints('instruction', this.instructionBreakpoints.flatMap((b) => b.addresses));
@@ -229,10 +247,35 @@ export class SamsaraSession extends DebugSession {
   }
 
   private indexBreakpoints(): void {
-    this.breakpointIds.clear();
+    this.byAddress.clear();
     for (const b of [...[...this.sourceBreakpoints.values()].flat(), ...this.functionBreakpoints, ...this.instructionBreakpoints]) {
-      for (const a of b.addresses) this.breakpointIds.set(a, [...(this.breakpointIds.get(a) ?? []), b.id]);
+      for (const a of b.addresses) this.byAddress.set(a, [...(this.byAddress.get(a) ?? []), b]);
     }
+  }
+
+  /**
+   * Whether a hit at `address` stops: a breakpoint there without a condition stops; one with a
+   * condition stops when it holds (or cannot be evaluated: then it says why); a log point prints its
+   * message and does not stop.
+   */
+  private shouldStop(hart: number, address: bigint, position: number): boolean {
+    const { values } = this.session();
+    let stop = false;
+    for (const b of this.byAddress.get(address) ?? [{ id: 0, addresses: [] }]) {
+      let holds = true;
+      if (b.condition) {
+        try {
+          holds = values.condition(hart, b.condition);
+        } catch (e) {
+          this.output(`samsara: breakpoint ${b.id}: cannot evaluate the condition '${b.condition}': ${(e as Error).message}\n`, 'stderr');
+        }
+      }
+      if (!holds) continue;
+      if (b.logMessage === undefined) stop = true;
+      else if (this.backwardLog) this.backwardLog.push({ position, text: values.interpolate(hart, b.logMessage) });
+      else this.output(`${values.interpolate(hart, b.logMessage)}\n`);
+    }
+    return stop;
   }
 
   /** Data breakpoints by address: `name` is an expression (a register, symbol or number) giving it. */
@@ -406,6 +449,7 @@ export class SamsaraSession extends DebugSession {
     // After the response: setImmediate runs once the dispatcher has sent it.
     setImmediate(async () => {
       let stop: Stop;
+      if (direction === 'backward') this.backwardLog = [];
       try {
         stop = await motion(debuggee);
       } catch (e) {
@@ -413,6 +457,10 @@ export class SamsaraSession extends DebugSession {
         stop = { reason: 'pause', hart: debuggee.currentHart() };
       } finally {
         this.running = false;
+        const at = debuggee.timeline.position;
+        const met = (this.backwardLog ?? []).filter((l) => l.position > at).sort((a, b) => b.position - a.position);
+        this.backwardLog = undefined;
+        if (met.length) this.output(met.map((l) => `${l.text}\n`).join(''));
       }
       this.stopped(stop);
     });
@@ -430,7 +478,7 @@ export class SamsaraSession extends DebugSession {
     const e = new StoppedEvent(reason ?? stop.reason, hart + 1) as DebugProtocol.StoppedEvent;
     e.body.allThreadsStopped = true;
     const at = `position ${debuggee.timeline.position}`;
-    if (stop.reason === 'breakpoint') e.body.hitBreakpointIds = this.breakpointIds.get(stop.address) ?? [];
+    if (stop.reason === 'breakpoint') e.body.hitBreakpointIds = (this.byAddress.get(stop.address) ?? []).filter((b) => !b.logMessage).map((b) => b.id);
     if (stop.reason === 'data breakpoint') e.body.description = `${stop.access} of ${hex(stop.address)} (${at})`;
     if (stop.reason === 'start') e.body.description = `Start of the recording (${at})`;
     if (stop.reason === 'end') e.body.description = `End of the recording (${at})`;

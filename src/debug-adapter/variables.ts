@@ -75,13 +75,48 @@ export class HartValues {
    */
   evaluate(h: number, expression: string): Value {
     const text = expression.trim();
-    if (text.startsWith('*')) {
-      const address = this.evaluateAtom(h, text.slice(1).trim()).raw;
-      const word = this.d.readU64(h, address);
-      if (word === undefined) throw new AdapterError(ErrorCode.BadExpression, `cannot read memory at ${hex(address)}`);
-      return this.value(text, word, true);
-    }
-    return this.evaluateAtom(h, text);
+    return text.startsWith('*') ? this.value(text, this.valueOf(h, text), true) : this.evaluateAtom(h, text);
+  }
+
+  /** A number-valued expression (as `evaluate`), for conditions and log messages. */
+  valueOf(h: number, expression: string): bigint {
+    const text = expression.trim();
+    if (!text.startsWith('*')) return this.evaluateAtom(h, text).raw;
+    const address = this.evaluateAtom(h, text.slice(1).trim()).raw;
+    const word = this.d.readU64(h, address);
+    if (word === undefined) throw new AdapterError(ErrorCode.BadExpression, `cannot read memory at ${hex(address)}`);
+    return word;
+  }
+
+  /**
+   * A breakpoint condition: comparisons (== != < <= > >=, unsigned 64-bit) of expressions, joined by
+   * && and ||; a lone expression is true when not zero. For example `a0 == 0 || *sp > 0x1000`.
+   */
+  condition(h: number, text: string): boolean {
+    return text.split('||').some((any) => any.split('&&').every((all) => {
+      const m = /^(.*?)(==|!=|<=|>=|<|>)(.*)$/.exec(all.trim());
+      if (!m) return this.valueOf(h, all) !== 0n;
+      const [a, b] = [this.valueOf(h, m[1]), this.valueOf(h, m[3])];
+      switch (m[2]) {
+        case '==': return a === b;
+        case '!=': return a !== b;
+        case '<': return a < b;
+        case '<=': return a <= b;
+        case '>': return a > b;
+        default: return a >= b;
+      }
+    }));
+  }
+
+  /** A log point's message: each {expression} replaced by its value (hex, with its symbol if any). */
+  interpolate(h: number, message: string): string {
+    return message.replace(/\{([^}]*)\}/g, (_, e: string) => {
+      try {
+        return this.evaluate(h, e).value;
+      } catch (err) {
+        return `<${(err as Error).message}>`;
+      }
+    });
   }
 
   private evaluateAtom(h: number, text: string): Value & { raw: bigint } {

@@ -79,6 +79,7 @@ export class Timeline {
   private watchpoints: Watchpoint[] = [];
   private removeWatches: (() => void)[] = [];
   private events: EventStops = {};
+  private breakpointCondition: ((hart: number, pc: bigint, position: number) => boolean) | undefined;
   /** Chunk index: start position, hart and length of every turn in the recording, in order. */
   private readonly chunkStart: number[] = [];
   private readonly chunkHart: number[] = [];
@@ -156,6 +157,15 @@ export class Timeline {
     }
   }
 
+  /**
+   * A breakpoint's condition: called at each breakpoint hit with the machine as it is there (the
+   * hart about to execute `pc`); a hit for which it returns false is passed over, in continues in
+   * both directions. None: every hit counts.
+   */
+  setBreakpointCondition(condition: ((hart: number, pc: bigint, position: number) => boolean) | undefined): void {
+    this.breakpointCondition = condition;
+  }
+
   setEventStops(stops: EventStops): void {
     this.events = stops;
   }
@@ -226,6 +236,10 @@ export class Timeline {
       for (;;) {
         this.forward(until);
         const hit = this.takeHit();
+        if (hit === 'passed') {
+          this.armStepOver();
+          continue;
+        }
         if (hit) return hit.reason;
         if (this.position >= this.end || this.replayer.ended) return { kind: 'end' };
         if (this.position >= until) return { kind: 'limit' };
@@ -287,7 +301,7 @@ export class Timeline {
         this.forward(end);
         const hit = this.takeHit();
         if (hit) {
-          all.push(hit);
+          if (hit !== 'passed') all.push(hit);
           this.armStepOver();
         } else if (!this.replayer.stoppedBy) break;
       }
@@ -297,13 +311,17 @@ export class Timeline {
     return all;
   }
 
-  /** The hit that made the replayer stop, if any (breakpoints are found here; watch/event hooks set theirs). */
-  private takeHit(): Hit | undefined {
+  /**
+   * The hit that made the replayer stop, if any (breakpoints are found here; watch/event hooks set
+   * theirs), or 'passed' for a breakpoint hit whose condition is false.
+   */
+  private takeHit(): Hit | 'passed' | undefined {
     const stop = this.replayer.stoppedBy;
     if (!stop) return undefined;
     if (stop.kind === 'breakpoint') {
-      const h = this.machine.harts[stop.hart];
-      return { position: this.position, reason: { kind: 'breakpoint', hart: stop.hart, pc: BigInt.asUintN(64, BigInt(h.pc)) } };
+      const pc = BigInt.asUintN(64, BigInt(this.machine.harts[stop.hart].pc));
+      if (this.breakpointCondition && !this.breakpointCondition(stop.hart, pc, this.position)) return 'passed';
+      return { position: this.position, reason: { kind: 'breakpoint', hart: stop.hart, pc } };
     }
     const hit = this.pendingWatchHit ?? this.pendingEventHit;
     this.pendingWatchHit = this.pendingEventHit = undefined;

@@ -108,6 +108,43 @@ describe('samsara dap on a demo recording', () => {
     expect(word.readUInt16LE(0)).toBe(0xcd1c); // c.sw a5,24(a0)
   });
 
+  it('log points print and go on; a conditional breakpoint stops only where its condition holds, in both directions', async () => {
+    const c = open();
+    await c.start(LAUNCH, async () => {
+      await c.request('setBreakpoints', { source: { path: OBJECTS }, breakpoints: [{ line: 123, logMessage: 'put {a0}' }] });
+    });
+    await c.waitFor('stopped');
+    const end = await c.move('continue', { threadId: 1 });
+    expect(end.body.description).toMatch(/^End of the recording/);
+    const puts = [...c.output().matchAll(/^put (0x[0-9a-f]{16}) <pool\+0x[0-9a-f]+/gm)].map((m) => m[1]);
+    expect(puts.length).toBeGreaterThan(10);
+    // The last put of the first object that was put: back from the end, stop there only.
+    const target = puts[0];
+    const last = puts.lastIndexOf(target);
+    const bp = await c.request('setBreakpoints', { source: { path: OBJECTS }, breakpoints: [{ line: 123, condition: `a0 == ${target}` }] });
+    expect(bp.breakpoints[0].verified).toBe(true);
+    const back = await c.move('reverseContinue', { threadId: 1 });
+    expect(back.body.reason).toBe('breakpoint');
+    const a0 = await c.request('evaluate', { expression: 'a0', context: 'watch', frameId: (await c.top(back.body.threadId!)).id });
+    expect(a0.result.split(' ')[0]).toBe(target);
+    // Forward from the start, the first stop is the first put of that object.
+    await c.request('samsara/seek', { position: 0 });
+    await c.waitFor('stopped');
+    const first = await c.move('continue', { threadId: 1 });
+    const f = await c.top(first.body.threadId!);
+    expect((await c.request('evaluate', { expression: 'a0', context: 'watch', frameId: f.id })).result.split(' ')[0]).toBe(target);
+    expect(last).toBeGreaterThan(0);
+    // Backward, a log point's messages come latest first: from the end back to the start, the
+    // same messages as forward, in reverse order.
+    await c.request('setBreakpoints', { source: { path: OBJECTS }, breakpoints: [{ line: 123, logMessage: 'back {a0}' }] });
+    await c.request('samsara/seek', { position: 1e12 });
+    await c.waitFor('stopped');
+    const start = await c.move('reverseContinue', { threadId: 1 });
+    expect(start.body.description).toMatch(/^Start of the recording/);
+    const backs = [...c.output().matchAll(/^back (0x[0-9a-f]{16})/gm)].map((m) => m[1]);
+    expect(backs).toEqual([...puts].reverse());
+  });
+
   it('registers, CSRs, expressions and memory at a stop', async () => {
     const c = open();
     await c.start(LAUNCH, async () => {
