@@ -5,6 +5,8 @@
 import * as fs from 'node:fs';
 import { SourceFrame, Symbolizer } from './decode';
 import { ElfFile, parseElf } from './elf';
+import { CallFrameInformation, UnwindRow } from './dwarf/cfi';
+import { Frame, ReadU64, unwindFrame, UnwindStep } from './dwarf/unwind';
 import { DebugInfo } from './dwarf/info';
 import { LineProgram, LineTable, parseAllLinePrograms, SourceLocation } from './dwarf/line';
 import { dwarfSections, DwarfSections } from './dwarf/sections';
@@ -117,6 +119,23 @@ export class KernelSymbols implements Symbolizer {
   /** The entry address of a function by name, from the symbol table. */
   functionAddress(name: string): bigint | undefined {
     return this.symtab.address(name);
+  }
+
+  private cfiTable?: CallFrameInformation;
+
+  /** The call frame information (.debug_frame, .eh_frame), parsed on first use. */
+  get cfi(): CallFrameInformation {
+    return (this.cfiTable ??= CallFrameInformation.fromElf(this.elf, this.sections.frame));
+  }
+
+  /** The CFI's unwind row at pc (DWARF 5, 6.4.3), if an FDE covers it. */
+  unwindRow(pc: bigint): UnwindRow | undefined {
+    return this.cfi.rowFor(pc);
+  }
+
+  /** The caller of a frame: by CFI, else by the frame-pointer fallback (see dwarf/unwind.ts). */
+  unwind(frame: Frame, readU64: ReadU64): UnwindStep {
+    return unwindFrame(this.cfi, frame, readU64);
   }
 
   /** "name+0xoff/0xsize file:line", as one line. */
