@@ -14,6 +14,7 @@ import { Debuggee, Direction, Stop } from './debuggee';
 import { AdapterError, ErrorCode } from './errors';
 import { LaunchArguments, validateLaunch } from './launch';
 import { SourceMap } from './sources';
+import { backtrace, StackEntry } from './stack';
 import { hex, HartValues, Value } from './variables';
 
 type Handler = (args: any) => Promise<unknown> | unknown;
@@ -21,11 +22,10 @@ type Handler = (args: any) => Promise<unknown> | unknown;
 /** A frame of a hart's stack as the Call Stack view shows it. */
 interface FrameRef {
   hart: number;
-  pc: bigint;
-  sp: bigint;
+  entry: StackEntry;
 }
 
-type VariablesRef = { kind: 'registers' | 'csrs'; hart: number };
+type VariablesRef = { kind: 'registers' | 'csrs'; frame: FrameRef };
 
 /** A breakpoint the user set, with what decides whether a hit stops. */
 interface UserBreakpoint {
@@ -53,6 +53,8 @@ export class SamsaraSession extends DebugSession {
   private byAddress = new Map<bigint, UserBreakpoint[]>();
   /** Frame and variables references, valid until the next motion. */
   private frames: FrameRef[] = [];
+  /** Each hart's stack at the current position, with its frame ids, unwound once per stop. */
+  private stacks = new Map<number, { entry: StackEntry; id: number }[]>();
   private references: VariablesRef[] = [];
   private readonly cwd: string;
   /**
@@ -324,27 +326,31 @@ export class SamsaraSession extends DebugSession {
   }
 
   private stackTrace(a: DebugProtocol.StackTraceArguments): DebugProtocol.StackTraceResponse['body'] {
-    const { debuggee, symbols } = this.stoppedSession();
     const h = this.hartOf(a.threadId);
-    const pc = debuggee.pc(h);
-    const frames: DebugProtocol.StackFrame[] = [];
-    const located = symbols?.locate(pc, true);
-    const chain = located?.frames.length ? located.frames : [{ function: undefined, file: undefined, line: undefined }];
-    for (const f of chain) {
-      const id = this.frames.push({ hart: h, pc, sp: debuggee.reg(h, 2) });
-      frames.push({
-        id,
-        name: f.function ?? hex(pc),
-        line: f.line !== undefined ? (this.linesStartAt1 ? f.line : f.line - 1) : 0,
-        column: this.linesStartAt1 ? 1 : 0,
-        source: f.file ? this.source(f.file) : undefined,
-        instructionPointerReference: hex(pc),
-        presentationHint: f.file ? 'normal' : 'subtle',
-      });
-    }
+    const stack = this.stack(h);
+    const frames = stack.map(({ entry: e, id }, i): DebugProtocol.StackFrame => ({
+      id,
+      name: `${e.function ?? hex(e.pc)}${e.inlined ? ' [inlined]' : ''}`,
+      line: e.line !== undefined ? (this.linesStartAt1 ? e.line : e.line - 1) : 0,
+      column: this.linesStartAt1 ? 1 : 0,
+      source: e.file ? this.source(e.file) : undefined,
+      instructionPointerReference: hex(e.pc),
+      presentationHint: e.file ? 'normal' : 'subtle',
+      ...(i === stack.length - 1 && e.stopped && { name: `${e.function ?? hex(e.pc)} (unwinding stops: ${e.stopped})` }),
+    }));
     const start = a.startFrame ?? 0;
-    const slice = frames.slice(start, a.levels ? start + a.levels : undefined);
-    return { stackFrames: slice, totalFrames: frames.length };
+    return { stackFrames: frames.slice(start, a.levels ? start + a.levels : undefined), totalFrames: frames.length };
+  }
+
+  /** Hart h's stack now, unwound on first use after each stop. */
+  private stack(h: number): { entry: StackEntry; id: number }[] {
+    const { debuggee } = this.stoppedSession();
+    let stack = this.stacks.get(h);
+    if (!stack) {
+      stack = backtrace(debuggee, h).map((entry) => ({ entry, id: this.frames.push({ hart: h, entry }) }));
+      this.stacks.set(h, stack);
+    }
+    return stack;
   }
 
   private source(dwarfPath: string): DebugProtocol.Source {
@@ -360,7 +366,7 @@ export class SamsaraSession extends DebugSession {
 
   private scopes(a: DebugProtocol.ScopesArguments): { scopes: DebugProtocol.Scope[] } {
     const f = this.frame(a.frameId);
-    const ref = (kind: VariablesRef['kind']): number => this.references.push({ kind, hart: f.hart });
+    const ref = (kind: VariablesRef['kind']): number => this.references.push({ kind, frame: f });
     return {
       scopes: [
         { name: 'Registers', presentationHint: 'registers', variablesReference: ref('registers'), expensive: false },
@@ -373,7 +379,8 @@ export class SamsaraSession extends DebugSession {
     const { values } = this.stoppedSession();
     const ref = this.references[a.variablesReference - 1];
     if (!ref) throw new AdapterError(ErrorCode.BadRequest, `no variables reference ${a.variablesReference}`);
-    const list: Value[] = ref.kind === 'registers' ? values.registers(ref.hart) : values.csrs(ref.hart);
+    const { hart, entry } = ref.frame;
+    const list: Value[] = ref.kind === 'registers' ? values.registers(entry.pc, entry.registers) : values.csrs(hart);
     return { variables: list.map((v) => ({ name: v.name, value: v.value, variablesReference: 0, memoryReference: v.memoryReference })) };
   }
 
@@ -423,10 +430,13 @@ export class SamsaraSession extends DebugSession {
 
   private stepOut(threadId: number, direction: Direction): void {
     const h = this.hartOf(threadId);
-    const { debuggee } = this.stoppedSession();
-    // The caller's frame: without unwind information, the return address in ra and the current sp.
-    const caller = { pc: debuggee.reg(h, 1), sp: debuggee.reg(h, 2) };
-    this.move(direction, (d) => d.stepOut(h, direction, caller));
+    // The caller is the first frame after the current function's own (and its inlined ones).
+    const stack = this.stack(h);
+    const own = stack.findIndex((f) => !f.entry.inlined);
+    const callee = stack[own]?.entry;
+    const caller = stack[own + 1]?.entry;
+    if (!caller || callee?.cfa === undefined) throw new AdapterError(ErrorCode.BadRequest, `cannot step out: no caller frame${callee?.stopped ? ` (${callee.stopped})` : ''}`);
+    this.move(direction, (d) => d.stepOut(h, direction, { pc: caller.pc, sp: callee.cfa! }));
   }
 
   private seek(a: { position: number }): { position: number } {
@@ -492,6 +502,7 @@ export class SamsaraSession extends DebugSession {
 
   private invalidate(): void {
     this.frames = [];
+    this.stacks.clear();
     this.references = [];
   }
 

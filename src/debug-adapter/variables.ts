@@ -51,10 +51,17 @@ export class HartValues {
     return { name, value: detail ? `${hex(v)} <${detail}>` : hex(v), memoryReference: address ? hex(v) : undefined };
   }
 
-  /** pc, then x1-x31 by ABI name (x0 is always zero and is left out). */
-  registers(h: number): Value[] {
-    const out = [this.value('pc', this.d.pc(h), true)];
-    for (let r = 1; r < 32; r++) out.push(this.value(ABI_NAMES[r], this.d.reg(h, r), true));
+  /**
+   * A frame's pc, then x1-x31 by ABI name (x0 is always zero and is left out), from the registers
+   * known in the frame (by DWARF number: 0-31 are x0-x31); a caller's frame knows only those the
+   * unwinder could recover.
+   */
+  registers(pc: bigint, known: ReadonlyMap<number, bigint>): Value[] {
+    const out = [this.value('pc', pc, true)];
+    for (let r = 1; r < 32; r++) {
+      const v = known.get(r);
+      out.push(v === undefined ? { name: ABI_NAMES[r], value: '<not saved>' } : this.value(ABI_NAMES[r], v, true));
+    }
     return out;
   }
 

@@ -56,6 +56,10 @@ describe('samsara dap on a demo recording', () => {
     expect(hit.body).toMatchObject({ reason: 'breakpoint', hitBreakpointIds: [bp.breakpoints[0].id] });
     const t = hit.body.threadId!;
     expect(await where(c, t)).toBe('obj_put objects.c:123');
+    // The call stack, unwound by the kernel's .debug_frame: the callers' lines are the calls'.
+    const { stackFrames } = await c.request('stackTrace', { threadId: t });
+    expect(stackFrames.slice(0, 3).map((f: { name: string; source?: { name: string }; line: number }) => `${f.name} ${f.source?.name}:${f.line}`))
+      .toEqual(['obj_put objects.c:123', 'lookup_and_use worker.c:36', 'worker worker.c:52']);
     const lines: string[] = [];
     for (const step of ['next', 'next', 'stepBack', 'stepBack', 'next']) {
       const s = await c.move(step, { threadId: t });

@@ -1,0 +1,68 @@
+// `samsara dap` with vmlinux on a recording of the Linux guest: a function breakpoint on a kernel
+// function that init's system calls reach, its source in the kernel tree, a line step forward and
+// back, a user-space string argument read through the hart's translation, and reverseContinue.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { findLinuxGuest } from '../../src/cli/linux-guest';
+import { samsaraAsync } from '../cli/helpers';
+import { DapClient } from './client';
+
+const found = findLinuxGuest();
+const guest = typeof found === 'string' ? undefined : found;
+if (!guest) console.log(`test/debug-adapter/linux: skipped: ${found}`);
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-dap-linux-'));
+const REC = path.join(tmp, 'linux.rec');
+
+let client: DapClient | undefined;
+afterEach(async () => client?.close());
+
+describe.skipIf(!guest)('samsara dap with vmlinux on a Linux recording', () => {
+  beforeAll(async () => {
+    const r = await samsaraAsync(['record', '-o', REC, '--harts', '2', '--append', 'console=ttyS0', '--drive', guest!.disk, guest!.image]);
+    expect(r.code).toBe(0);
+  }, 300_000);
+
+  it('break do_sys_openat2: fs/open.c, the file name argument, next and stepBack, reverseContinue to the same hit', async () => {
+    const c = (client = new DapClient());
+    await c.start({ recording: REC, program: guest!.vmlinux }, async () => {
+      const b = await c.request('setFunctionBreakpoints', { breakpoints: [{ name: 'do_sys_openat2' }] });
+      expect(b.breakpoints[0]).toMatchObject({ verified: true });
+    });
+    await c.waitFor('stopped');
+    const hit = await c.move('continue', { threadId: 1 });
+    expect(hit.body.reason).toBe('breakpoint');
+    const t = hit.body.threadId!;
+    const top = await c.top(t);
+    expect(top.name).toBe('do_sys_openat2');
+    expect(top.source?.path).toMatch(/\/fs\/open\.c$/);
+    expect(fs.existsSync(top.source!.path!)).toBe(true);
+    // The stack goes through the system call path into the exception entry, as gdb's bt does.
+    const stack = (await c.request('stackTrace', { threadId: t })).stackFrames;
+    const names = stack.map((f: { name: string }) => f.name);
+    expect(names[1]).toBe('do_sys_open');
+    expect(names).toContain('__do_sys_openat [inlined]');
+    expect(names).toContain('__se_sys_openat');
+    // The outermost frame is the exception entry's call of the system call table (entry.S has no
+    // call frame information: unwinding stops there, at the trap frame).
+    expect(stack[stack.length - 1].source.path).toMatch(/arch\/riscv\/kernel\/entry\.S$/);
+    // The second argument is the user's file name: init opens /etc/motd first (guests/linux/init.c).
+    const a1 = await c.request('evaluate', { expression: 'a1', context: 'watch', frameId: top.id });
+    const bytes = Buffer.from((await c.request('readMemory', { memoryReference: a1.memoryReference, count: 16 })).data, 'base64');
+    expect(bytes.subarray(0, bytes.indexOf(0)).toString()).toBe('/etc/motd');
+    const { position } = await c.request('samsara/position');
+    await c.move('next', { threadId: t });
+    const after = await c.top(t);
+    expect(after.source?.path).toBe(top.source?.path);
+    expect(after.line).not.toBe(top.line);
+    await c.move('stepBack', { threadId: t });
+    expect((await c.top(t)).line).toBe(top.line);
+    // On to the next open, then back to this one.
+    await c.move('continue', { threadId: t });
+    const back = await c.move('reverseContinue', { threadId: t });
+    expect(back.body.reason).toBe('breakpoint');
+    expect((await c.request('samsara/position')).position).toBe(position);
+  }, 300_000);
+});
