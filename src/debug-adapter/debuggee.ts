@@ -35,7 +35,6 @@ export interface DataBreakpoint {
 export type Group = 'source' | 'function' | 'instruction';
 
 /** A line key: file and line, or '' where there is no line information. */
-const lineKey = (l: { file: string; line: number } | undefined): string => (l ? `${l.file}:${l.line}` : '');
 
 export class Debuggee {
   private readonly groups = new Map<Group, bigint[]>();
@@ -184,70 +183,128 @@ export class Debuggee {
     return { reason: 'step', hart: this.currentHart() };
   }
 
-  private async lineForward(h: number, over: boolean): Promise<Stop> {
-    const startLine = lineKey(this.lineAt(this.pc(h)));
-    const sp0 = this.reg(h, 2);
-    for (let n = 1; ; n++) {
-      const before = this.pc(h);
+  /**
+   * Where a pc is, for stepping by lines: `depth` is the number of frames there (the function and
+   * those inlined into it); `key` is the line of the frame `level` deep (1 = the real function), so
+   * that code inlined deeper counts as its call's line; `statement` says whether a statement
+   * starts at the pc.
+   */
+  private place(pc: bigint, level = Infinity): { key: string; keys: string[]; depth: number; statement: boolean } {
+    const frames = this.symbols?.locate(pc, true).frames ?? [];
+    const f = frames[Math.max(0, frames.length - level)];
+    const key = f?.file ? `${f.file}:${f.line}` : '';
+    const line = this.lineAt(pc);
+    // Where several lines' statements begin at one address (views: a line, then the entries of the
+    // calls inlined there), the code from there on is in each of them; deeper inlined code is only
+    // in its call's line.
+    const views = line && frames.length <= level ? this.symbols!.statementsAt(line.rowAddress).map((l) => `${l.file}:${l.line}`) : [];
+    return { key, keys: [key, ...views], depth: frames.length, statement: line?.statement ?? false };
+  }
+
+  /**
+   * One step of hart h that treats calls and traps as one instruction: forward, a step that enters
+   * a callee or trap handler runs on to its return (unless `into` and the callee has lines: then
+   * `entered`); backward, a step back onto a `ret` or `sret` runs back to where the callee or
+   * handler was entered. A breakpoint on the way ends it there (`stop` then says why).
+   */
+  private async stepOverCalls(h: number, direction: Direction, into = false): Promise<{ stop?: Stop; entered?: boolean }> {
+    const before = this.pc(h);
+    const sp = this.reg(h, 2);
+    if (direction === 'forward') {
       const size = classify(this.readMemory(h, before, 4)).length;
       const r = this.timeline.stepForward(h);
-      if (r.kind !== 'step') return this.stop(r);
-      const pc = this.pc(h);
-      const entered = this.entered(h, before, size, pc);
-      if (entered) {
-        if (!over && entered.kind === 'call' && this.lineAt(pc)) return { reason: 'step', hart: h };
-        const back = await this.runUntil(h, 'forward', entered.returns, (sp) => sp >= sp0);
-        if (back.reason !== 'step') return back;
+      if (r.kind !== 'step') return { stop: this.stop(r) };
+      const entered = this.entered(h, before, size, this.pc(h));
+      if (!entered) return {};
+      if (into && entered.kind === 'call' && this.lineAt(this.pc(h))) return { entered: true };
+      const back = await this.runUntil(h, 'forward', entered.returns, (s) => s >= sp);
+      return back.reason === 'step' ? {} : { stop: back };
+    }
+    const r = this.timeline.stepBackward(h);
+    if (r.kind !== 'step') return { stop: this.stop(r) };
+    const insn = classify(this.readMemory(h, this.pc(h), 4));
+    if (insn.kind !== 'return' && insn.kind !== 'trap-return') return {};
+    // We came back out of a callee (or a trap handler): go to where it was entered.
+    const from = insn.kind === 'return' ? [before - 4n, before - 2n] : [before, before - 4n];
+    const back = await this.runUntil(h, 'backward', from, (s) => s >= sp);
+    return back.reason === 'step' ? {} : { stop: back };
+  }
+
+  /** Between steps of a long stepping loop: a look at whether the user asked to pause. */
+  private async pausedAfter(n: number): Promise<boolean> {
+    if (n % STEP_SLICE !== 0) return false;
+    await yieldToEvents();
+    return this.pauseRequested;
+  }
+
+  /**
+   * Forward to the next statement of another line in this frame: calls and inlined code are stepped
+   * over when `over`; `stepIn` (not over) stops in them. Leaving the function (a return, or the end
+   * of the inlined code) stops at the next statement there.
+   */
+  private async lineForward(h: number, over: boolean): Promise<Stop> {
+    const start = this.place(this.pc(h));
+    const level = start.depth;
+    const sp0 = this.reg(h, 2);
+    for (let n = 1; ; n++) {
+      const { stop, entered } = await this.stepOverCalls(h, 'forward', !over);
+      if (stop) return stop;
+      if (entered) return { reason: 'step', hart: h };
+      const here = this.place(this.pc(h), level);
+      if (here.statement) {
+        if (here.depth < level || this.reg(h, 2) > sp0) return { reason: 'step', hart: h }; // out of this function
+        // A new line starts where the last of the lines whose statements begin there is not one
+        // of the lines where we started.
+        if (here.depth > level ? !over : !start.keys.includes(here.key)) return { reason: 'step', hart: h };
       }
-      const here = this.lineAt(this.pc(h));
-      if (here?.statement && lineKey(here) !== startLine) return { reason: 'step', hart: h };
-      if (this.reg(h, 2) > sp0 && here?.statement) return { reason: 'step', hart: h }; // returned into the caller
-      if (n % STEP_SLICE === 0) {
-        await yieldToEvents();
-        if (this.pauseRequested) return { reason: 'pause', hart: h };
-      }
+      if (await this.pausedAfter(n)) return { reason: 'pause', hart: h };
     }
   }
 
   /**
    * Backward to the first instruction of the previous line executed in this frame (or of the current
-   * line, when stopped in its middle), as gdb's reverse-next: step back, stepping over callees
-   * (found by a `ret` or `sret` just before), until the line changes twice.
+   * line, when stopped in its middle), as gdb's reverse-next: step back over callees and inlined
+   * code until the line changes twice.
    */
   private async lineBackward(h: number): Promise<Stop> {
-    const startLine = lineKey(this.lineAt(this.pc(h)));
+    const start = this.place(this.pc(h));
+    const level = start.depth;
     const origin = this.timeline.position;
     let target: string | undefined; // the line whose first instruction we look for
     let best = origin;
     for (let n = 1; ; n++) {
-      const after = this.pc(h);
-      const sp = this.reg(h, 2);
-      const r = this.timeline.stepBackward(h);
-      if (r.kind !== 'step') return this.stop(r);
-      const insn = classify(this.readMemory(h, this.pc(h), 4));
-      if (insn.kind === 'return' || insn.kind === 'trap-return') {
-        // We came back out of a callee (or a trap handler): go to where it was entered.
-        const from = insn.kind === 'return' ? [after - 4n, after - 2n] : [after, after - 4n];
-        const back = await this.runUntil(h, 'backward', from, (s) => s >= sp);
-        if (back.reason !== 'step') return back;
-      }
-      const key = lineKey(this.lineAt(this.pc(h)));
+      if (await this.pausedAfter(n)) return { reason: 'pause', hart: h };
+      const { stop } = await this.stepOverCalls(h, 'backward');
+      if (stop) return stop;
+      const { key, keys, depth } = this.place(this.pc(h), level);
+      if (depth > level) continue; // inside code inlined here: part of its call's line, but no place to stop
       if (target === undefined) {
-        if (key === startLine) {
+        if (keys.includes(start.key)) {
           best = this.timeline.position;
           continue;
         }
         if (best !== origin) break; // we were in the middle of the start line: stop at its beginning
         target = key;
-      } else if (key !== target) break;
+      } else if (!keys.includes(target)) break;
       best = this.timeline.position;
-      if (n % STEP_SLICE === 0) {
-        await yieldToEvents();
-        if (this.pauseRequested) return { reason: 'pause', hart: h };
-      }
     }
     this.timeline.seek(best);
     return { reason: 'step', hart: h };
+  }
+
+  /**
+   * Out of an inlined function (frame 0 is inlined): forward to the first instruction after its
+   * code, or backward to the last one before it, stepping over calls.
+   */
+  async stepOutInline(h: number, direction: Direction): Promise<Stop> {
+    this.pauseRequested = false;
+    const level = this.place(this.pc(h)).depth;
+    for (let n = 1; ; n++) {
+      const { stop } = await this.stepOverCalls(h, direction);
+      if (stop) return stop;
+      if (this.place(this.pc(h)).depth < level) return { reason: 'step', hart: h };
+      if (await this.pausedAfter(n)) return { reason: 'pause', hart: h };
+    }
   }
 
   /**

@@ -34,6 +34,8 @@ interface UserBreakpoint {
   condition?: string;
   /** A log point: print this (with {expressions}) and go on. */
   logMessage?: string;
+  /** A source breakpoint's file (the client's path) and line (the DWARF's numbering). */
+  source?: { path: string; line: number };
 }
 
 export interface SessionOptions {
@@ -208,7 +210,7 @@ export class SamsaraSession extends DebugSession {
         out.push({ id, verified: false, line: b.line, message: symbols ? `no code for line ${line} of ${path.basename(file)} in ${path.basename(this.session().args.program!)}` : 'no symbols: set "program" in the launch configuration' });
         continue;
       }
-      list.push({ id, addresses: found.addresses, condition: b.condition || undefined, logMessage: b.logMessage || undefined });
+      list.push({ id, addresses: found.addresses, condition: b.condition || undefined, logMessage: b.logMessage || undefined, source: { path: file, line: found.line } });
       out.push({ id, verified: true, line: this.linesStartAt1 ? found.line : found.line - 1, source: a.source, instructionReference: hex(found.addresses[0]) });
     }
     this.sourceBreakpoints.set(file, list);
@@ -328,16 +330,24 @@ export class SamsaraSession extends DebugSession {
   private stackTrace(a: DebugProtocol.StackTraceArguments): DebugProtocol.StackTraceResponse['body'] {
     const h = this.hartOf(a.threadId);
     const stack = this.stack(h);
-    const frames = stack.map(({ entry: e, id }, i): DebugProtocol.StackFrame => ({
-      id,
-      name: `${e.function ?? hex(e.pc)}${e.inlined ? ' [inlined]' : ''}`,
-      line: e.line !== undefined ? (this.linesStartAt1 ? e.line : e.line - 1) : 0,
-      column: this.linesStartAt1 ? 1 : 0,
-      source: e.file ? this.source(e.file) : undefined,
-      instructionPointerReference: hex(e.pc),
-      presentationHint: e.file ? 'normal' : 'subtle',
-      ...(i === stack.length - 1 && e.stopped && { name: `${e.function ?? hex(e.pc)} (unwinding stops: ${e.stopped})` }),
-    }));
+    // Stopped where a source breakpoint is, frame 0 shows the breakpoint's line: several lines'
+    // statements may start at one address (an inlined call's first line beside its call's), and the
+    // user asked for this one.
+    const asked = (pc: bigint) => this.byAddress.get(pc)?.find((b) => b.source)?.source;
+    const frames = stack.map(({ entry: e, id }, i): DebugProtocol.StackFrame => {
+      const at = i === 0 ? asked(e.pc) : undefined;
+      const line = at?.line ?? e.line;
+      return {
+        id,
+        name: `${e.function ?? hex(e.pc)}${e.inlined ? ' [inlined]' : ''}`,
+        line: line !== undefined ? (this.linesStartAt1 ? line : line - 1) : 0,
+        column: this.linesStartAt1 ? 1 : 0,
+        source: at ? { name: path.basename(at.path), path: at.path } : e.file ? this.source(e.file) : undefined,
+        instructionPointerReference: hex(e.pc),
+        presentationHint: e.file ? 'normal' : 'subtle',
+        ...(i === stack.length - 1 && e.stopped && { name: `${e.function ?? hex(e.pc)} (unwinding stops: ${e.stopped})` }),
+      };
+    });
     const start = a.startFrame ?? 0;
     return { stackFrames: frames.slice(start, a.levels ? start + a.levels : undefined), totalFrames: frames.length };
   }
@@ -432,6 +442,10 @@ export class SamsaraSession extends DebugSession {
     const h = this.hartOf(threadId);
     // The caller is the first frame after the current function's own (and its inlined ones).
     const stack = this.stack(h);
+    if (stack[0]?.entry.inlined) {
+      this.move(direction, (d) => d.stepOutInline(h, direction));
+      return;
+    }
     const own = stack.findIndex((f) => !f.entry.inlined);
     const callee = stack[own]?.entry;
     const caller = stack[own + 1]?.entry;

@@ -72,7 +72,18 @@ export class KernelSymbols implements Symbolizer {
 
   /** The source line a debugger shows when stopped at an address: that of the last is_stmt row at or below it (gdb). */
   stopLine(address: bigint): SourceLocation | undefined {
-    return this.lines()?.lookup(address, true);
+    const statement = this.lines()?.lookup(address, true);
+    if (!statement || statement.rowAddress === address) return statement;
+    // A statement that began earlier counts only if the address is still in its scope: after the
+    // code of an inlined call, the statement found may be the inlined function's.
+    const depth = (a: bigint): number => this.debugInfo()?.functionAt(a)?.inlineChain.length ?? 0;
+    if (depth(statement.rowAddress) > depth(address)) return this.lines()?.lookup(address);
+    return statement;
+  }
+
+  /** The lines whose statements begin at exactly this address (several, where views share it). */
+  statementsAt(address: bigint): { file: string; line: number }[] {
+    return this.lines()?.statementsAt(address) ?? [];
   }
 
   /**
@@ -82,7 +93,7 @@ export class KernelSymbols implements Symbolizer {
    */
   locate(address: bigint, preferStatement = false): Location {
     const symbol = this.symtab.lookup(address);
-    const here = this.lines()?.lookup(address, preferStatement);
+    const here = preferStatement ? this.stopLine(address) : this.line(address);
     const found = this.debugInfo()?.functionAt(address);
     if (!found) {
       const name = symbol?.name;

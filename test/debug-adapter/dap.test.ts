@@ -63,12 +63,35 @@ describe('samsara dap on a demo recording', () => {
     const lines: string[] = [];
     for (const step of ['next', 'next', 'stepBack', 'stepBack', 'next']) {
       const s = await c.move(step, { threadId: t });
-      expect(s.body).toMatchObject({ reason: 'step', threadId: t });
-      lines.push(await where(c, t));
+      lines.push(`${step}: ${s.body.reason} ${await where(c, t)}`);
     }
-    expect(lines).toEqual(['obj_put objects.c:124', 'obj_put objects.c:125', 'obj_put objects.c:124', 'obj_put objects.c:123', 'obj_put objects.c:124']);
+    expect(lines).toEqual(['next: step obj_put objects.c:124', 'next: step obj_put objects.c:125', 'stepBack: step obj_put objects.c:124', 'stepBack: step obj_put objects.c:123', 'next: step obj_put objects.c:124']);
     await c.move('stepOut', { threadId: t });
     expect(await where(c, t)).toBe('lookup_and_use worker.c:36'); // back in the caller, on the call's line
+  });
+
+  it('golden text: the stack after each step of a session, forward and back (a diff shows what changed)', async () => {
+    const c = open();
+    await c.start(LAUNCH, async () => {
+      await c.request('setBreakpoints', { source: { path: WORKER }, breakpoints: [{ line: 31 }] });
+    });
+    await c.waitFor('stopped');
+    const log: string[] = [];
+    let t = 1;
+    const record = async (label: string, s: { body: { reason: string; threadId?: number } }): Promise<void> => {
+      t = s.body.threadId ?? t;
+      const { position } = await c.request('samsara/position');
+      const { stackFrames } = await c.request('stackTrace', { threadId: t });
+      log.push(`${label} -> ${s.body.reason} (thread ${t}, position ${position})`);
+      for (const f of stackFrames.slice(0, 4)) log.push(`  ${f.name} ${f.source?.name ?? '?'}:${f.line} ${f.instructionPointerReference}`);
+    };
+    await record('continue', await c.move('continue', { threadId: t }));
+    for (const step of ['next', 'stepIn', 'next', 'stepOut', 'next', 'stepBack', 'stepBack', 'stepBack', 'next']) {
+      await record(step, await c.move(step, { threadId: t }));
+    }
+    await record('stepBack (instruction)', await c.move('stepBack', { threadId: t, granularity: 'instruction' }));
+    await record('reverseContinue', await c.move('reverseContinue', { threadId: t }));
+    await expect(log.join('\n') + '\n').toMatchFileSnapshot('golden/demo-steps.txt');
   });
 
   it('reverseContinue goes back to an earlier breakpoint hit, at the same position', async () => {

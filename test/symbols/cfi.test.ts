@@ -538,10 +538,13 @@ describe('frame-pointer fallback', () => {
 
   it('refuses a frame pointer below sp, beyond the thread stack or misaligned', () => {
     const sp = BASE + 0x3000n;
-    for (const fp of [sp - 0x10n, BASE + 0x4008n, fp0 + 4n, 0n]) {
+    for (const fp of [sp - 0x10n, BASE + 0x4008n, fp0 + 4n]) {
       const s = unwindByFramePointerFallback({ pc: 0x10000000n, registers: new Map([[2, sp], [8, fp]]) }, readU64);
       expect(s, `fp 0x${fp.toString(16)}`).toMatchObject({ kind: 'stopped', stop: 'bad-frame-pointer' });
     }
+    // fp = 0 ends the chain: entry code clears it before the first call.
+    const s = unwindByFramePointerFallback({ pc: 0x10000000n, registers: new Map([[2, sp], [8, 0n]]) }, readU64);
+    expect(s).toMatchObject({ kind: 'stopped', stop: 'outermost' });
   });
 });
 

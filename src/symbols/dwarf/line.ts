@@ -23,6 +23,8 @@ export interface SourceLocation {
   column: number;
   /** A row marked is_stmt begins at exactly this address: a place where a debugger stops for a line. */
   statement: boolean;
+  /** Where the row that gave the line begins. */
+  rowAddress: bigint;
 }
 
 // Standard opcodes (6.2.5.2).
@@ -405,7 +407,26 @@ export class LineTable {
       break;
     }
     if (rows.line[row] === 0) return undefined;
-    return { file: seq.program.files[rows.file[row]] ?? '', line: rows.line[row], column: rows.column[row], statement };
+    return { file: seq.program.files[rows.file[row]] ?? '', line: rows.line[row], column: rows.column[row], statement, rowAddress: rowAddress(rows, row) };
+  }
+
+  /**
+   * The lines of every is_stmt row that begins at exactly `address`, in row order: several lines'
+   * statements (location views) can begin at one address, as an inlined call's entry does.
+   */
+  statementsAt(address: bigint): { file: string; line: number }[] {
+    const seq = this.sequenceAt(address);
+    if (!seq) return [];
+    const rows = seq.program.rows;
+    const hi = Number(address >> 32n);
+    const lo = Number(address & 0xffffffffn);
+    const out: { file: string; line: number }[] = [];
+    let i = lastWhere(seq.first, seq.last - 1, (k) => rowAtOrBelow(rows, k, hi, lo));
+    while (i >= seq.first && rows.hi[i] === hi && rows.lo[i] === lo) i--;
+    for (i++; i < seq.last && rows.hi[i] === hi && rows.lo[i] === lo; i++) {
+      if (rows.flags[i] & IS_STMT && rows.line[i] !== 0) out.push({ file: seq.program.files[rows.file[i]] ?? '', line: rows.line[i] });
+    }
+    return out;
   }
 
   private sequenceAt(address: bigint): Sequence | undefined {

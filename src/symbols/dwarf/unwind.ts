@@ -224,6 +224,9 @@ export function unwindByFramePointerFallback(frame: Frame, readU64: ReadU64, thr
   const fp = regs.get(DWARF_FP);
   const sp = regs.get(DWARF_SP);
   if (fp === undefined) return stopped('unknown-register', 'the frame pointer (s0) is not known');
+  // Entry code clears fp before the first call (Linux's head.S, and the demo's entry.S), so that
+  // the chain ends there.
+  if (fp === 0n) return stopped('outermost', 'the frame pointer is 0');
   if (!fpIsValid(fp, sp, threadSize)) return stopped('bad-frame-pointer', `fp 0x${fp.toString(16)} is not a frame pointer for sp 0x${sp?.toString(16)}`);
   const word = readU64(BigInt.asUintN(64, fp - 8n));
   if (word === undefined) return stopped('unreadable-memory', `fp - 8 (0x${(fp - 8n).toString(16)}) cannot be read`);
