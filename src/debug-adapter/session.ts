@@ -11,6 +11,7 @@ import { FormatError, parseRecording } from '../rr/format';
 import { Timeline } from '../rr/timeline';
 import { KernelSymbols } from '../symbols';
 import { Debuggee, Direction, Stop } from './debuggee';
+import { disassembleAround } from './disassembly';
 import { AdapterError, ErrorCode } from './errors';
 import { LaunchArguments, validateLaunch } from './launch';
 import { SourceMap } from './sources';
@@ -81,6 +82,7 @@ export class SamsaraSession extends DebugSession {
     variables: (a: DebugProtocol.VariablesArguments) => this.variables(a),
     evaluate: (a: DebugProtocol.EvaluateArguments) => this.evaluate(a),
     readMemory: (a: DebugProtocol.ReadMemoryArguments) => this.readMemory(a),
+    disassemble: (a: DebugProtocol.DisassembleArguments) => this.disassemble(a),
     continue: () => this.move('forward', (d) => d.continue('forward'), { allThreadsContinued: true }),
     reverseContinue: () => this.move('backward', (d) => d.continue('backward')),
     next: (a: DebugProtocol.NextArguments) => this.step(a, 'forward', true),
@@ -130,6 +132,7 @@ export class SamsaraSession extends DebugSession {
       supportsDataBreakpoints: true,
       supportsDataBreakpointBytes: true,
       supportsReadMemoryRequest: true,
+      supportsDisassembleRequest: true,
       supportsEvaluateForHovers: true,
       supportsTerminateRequest: true,
       supportsConditionalBreakpoints: true,
@@ -423,6 +426,13 @@ export class SamsaraSession extends DebugSession {
       done += n;
     }
     return { address: hex(address), data: Buffer.concat(chunks).toString('base64'), unreadableBytes: count - done };
+  }
+
+  private disassemble(a: DebugProtocol.DisassembleArguments): DebugProtocol.DisassembleResponse['body'] {
+    const { debuggee } = this.stoppedSession();
+    const address = parseAddress(a.memoryReference, a.offset);
+    if (address === undefined) throw new AdapterError(ErrorCode.BadRequest, `disassemble: not an address: ${a.memoryReference}`);
+    return { instructions: disassembleAround(debuggee, debuggee.currentHart(), address, a.instructionOffset ?? 0, a.instructionCount, (p) => this.source(p)) };
   }
 
   private position(): { position: number; start: number; end: number } {

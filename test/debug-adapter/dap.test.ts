@@ -203,6 +203,13 @@ describe('samsara dap on a demo recording', () => {
     const bad = await c.send('evaluate', { expression: 'no_such_thing', context: 'repl' });
     expect(bad.success).toBe(false);
     expect(bad.message).toContain("cannot evaluate 'no_such_thing'");
+    // The Disassembly view: around the pc, the same text as objdump, with the function's name.
+    const dis = (await c.request('disassemble', { memoryReference: stackFrames[0].instructionPointerReference, instructionOffset: -4, instructionCount: 10 })).instructions;
+    expect(dis).toHaveLength(10);
+    expect(dis[4]).toMatchObject({ address: '0xffffffff8020258a', symbol: 'obj_put', instructionBytes: '1141', line: 123 });
+    expect(dis[4].instruction.replace(/\s+/, ' ')).toBe('add sp,sp,-16');
+    expect(dis[5].instruction.replace(/\s+/, ' ')).toBe('sd s0,8(sp)');
+    expect(BigInt(dis[3].address)).toBeLessThan(BigInt(dis[4].address));
     // Writes are refused: the recording is read-only.
     const w = await c.send('setVariable', { variablesReference: scopes[0].variablesReference, name: 'a0', value: '0' });
     expect(w.success).toBe(false);
