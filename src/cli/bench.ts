@@ -9,6 +9,7 @@ import { Bios, boot } from '../emulator/loader/boot';
 import { Machine, RunResult } from '../emulator/machine';
 import { LinearClock } from '../emulator/clock';
 import { parseElf } from '../symbols/elf';
+import { benchDap } from './bench-dap';
 import { benchGdb, Span } from './bench-gdb';
 import { benchGdbQemu } from './bench-gdb-qemu';
 import { benchRecordReplay, recordGuest } from './bench-rr';
@@ -29,6 +30,8 @@ do it. Sections (all by default; --only may be given more than once):
          reverse-continues back to start_kernel from kernel_power_off and from console_on_rootfs,
          against continues across the same spans; on 1 hart also QEMU's stub replaying its own
          recording (-icount rr=..., which needs qemu-img from Debian's qemu-utils)
+  dap    the debug adapter on Linux recordings with vmlinux: Step Over and Step Back (by source
+         line) at stops spread over the recording
 The Linux sections need the guest built by guests/linux/build.sh (its manifest is
 \${SAMSARA_CACHE:-~/.cache/samsara}/linux/latest.env).
 `;
@@ -312,7 +315,7 @@ function linuxSpans(g: LinuxGuest): Span[] {
   ];
 }
 
-const SECTIONS = ['cpu', 'linux', 'rr', 'gdb'] as const;
+const SECTIONS = ['cpu', 'linux', 'rr', 'gdb', 'dap'] as const;
 type Section = (typeof SECTIONS)[number];
 
 export async function benchCommand(args: string[]): Promise<number> {
@@ -333,7 +336,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   if (want('linux')) await benchLinux(runs);
   const demo = path.join(ROOT, 'guests/demo/demo.elf');
   if (want('rr') && fs.existsSync(demo)) benchRecordReplay({ name: 'demo (2 harts)', kernel: demo, harts: 2, bootargs: 'seed=1' }, runs);
-  if (!want('rr') && !want('gdb')) return 0;
+  if (!want('rr') && !want('gdb') && !want('dap')) return 0;
   const linux = linuxGuest();
   if (typeof linux === 'string') {
     console.log(`Linux record/replay and gdb stub: skipped (${linux})`);
@@ -343,6 +346,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   for (const harts of [1, 2]) {
     const g = { name: `Linux (${harts} hart${harts > 1 ? 's' : ''})`, kernel: linux.image, harts, bootargs: LINUX_APPEND, drive: fs.readFileSync(linux.disk) };
     const recording = want('rr') ? benchRecordReplay(g, runs) : recordGuest(g);
+    if (want('dap')) await benchDap(g.name, recording, linux.vmlinux);
     if (!want('gdb')) continue;
     await benchGdb(g.name, recording, spans, linux.vmlinux);
     if (harts === 1) await benchGdbQemu(linux, LINUX_APPEND, spans);

@@ -7,6 +7,7 @@ import { Hart } from '../emulator/hart/hart';
 import { Access } from '../emulator/hart/mmu';
 import { StopReason, Timeline, Watchpoint, WatchKind } from '../rr/timeline';
 import { KernelSymbols } from '../symbols';
+import { disassemble } from '../symbols/disasm';
 import { classify } from './insn-class';
 
 /** Steps of replay between looks at whether the user asked to pause. */
@@ -15,6 +16,16 @@ const SLICE_STEPS = 2_000_000;
 const STEP_SLICE = 2_000;
 
 export type Direction = 'forward' | 'backward';
+
+/** What finding the start of a line needs of an instruction. */
+interface Insn {
+  value: bigint;
+  length: number;
+  /** A direct branch's or jump's target. */
+  target?: bigint;
+  /** A jump through a register that is not a return (jr): its target is not known. */
+  indirect: boolean;
+}
 
 /** Why a motion ended, in the adapter's terms. */
 export type Stop =
@@ -38,7 +49,14 @@ export type Group = 'source' | 'function' | 'instruction';
 
 export class Debuggee {
   private readonly groups = new Map<Group, bigint[]>();
-  private temporary: bigint[] = [];
+  /** Every user breakpoint address, of all groups. */
+  private user = new Set<bigint>();
+  /** Breakpoints of a stepping motion, and which hit of them counts (hart, and frame by sp). */
+  private temporary = new Set<bigint>();
+  private temporaryFor: { hart: number; accept: (sp: bigint) => boolean } | undefined;
+  /** Instructions of functions, by their start (code never changes under a recording's symbols). */
+  private readonly code = new Map<bigint, Insn[]>();
+  private readonly places = new Map<string, ReturnType<Debuggee['place']>>();
   private dataBreakpoints: (DataBreakpoint & { physical: number })[] = [];
   /**
    * Whether a hit of the user's breakpoint at `address` by hart h stops a motion (its condition, or
@@ -51,9 +69,14 @@ export class Debuggee {
   private pauseRequested = false;
 
   constructor(readonly timeline: Timeline, readonly symbols?: KernelSymbols) {
-    timeline.setBreakpointCondition((hart, pc, position) =>
-      // Temporary breakpoints (stepping) are decided by runUntil; the user's by the filter.
-      this.temporary.includes(pc) || !this.breakpointFilter || !this.isBreakpoint(pc) || this.breakpointFilter(hart, pc, position));
+    // Decided at each hit, as the timeline scans: a stepping motion's breakpoint counts for its hart
+    // in its frame; the user's by the filter (a condition, a log point).
+    timeline.setBreakpointCondition((hart, pc, position) => {
+      const t = this.temporaryFor;
+      if (t && this.temporary.has(pc) && hart === t.hart && t.accept(this.reg(hart, 2))) return true;
+      if (!this.user.has(pc)) return false;
+      return !this.breakpointFilter || this.breakpointFilter(hart, pc, position);
+    });
   }
 
   get machine() {
@@ -107,13 +130,12 @@ export class Debuggee {
   }
 
   isBreakpoint(address: bigint): boolean {
-    return [...this.groups.values()].some((g) => g.includes(address));
+    return this.user.has(address);
   }
 
   private applyBreakpoints(): void {
-    const all = new Set<bigint>(this.temporary);
-    for (const g of this.groups.values()) for (const a of g) all.add(a);
-    this.timeline.setBreakpoints([...all]);
+    this.user = new Set([...this.groups.values()].flat());
+    this.timeline.setBreakpoints([...new Set([...this.temporary, ...this.user])]);
   }
 
   /**
@@ -263,33 +285,114 @@ export class Debuggee {
 
   /**
    * Backward to the first instruction of the previous line executed in this frame (or of the current
-   * line, when stopped in its middle), as gdb's reverse-next: step back over callees and inlined
-   * code until the line changes twice.
+   * line, when stopped in its middle), as gdb's reverse-next, stepping over callees and inlined
+   * code. Each boundary is found by one backward search (runStart), not by stepping back one
+   * instruction at a time; without a sized function around the pc, by single steps.
    */
   private async lineBackward(h: number): Promise<Stop> {
-    const start = this.place(this.pc(h));
-    const level = start.depth;
     const origin = this.timeline.position;
-    let target: string | undefined; // the line whose first instruction we look for
-    let best = origin;
+    const start = this.place(this.pc(h));
+    const first = await this.runStart(h, start.key, start.depth);
+    if (first !== 'found') return first;
+    if (this.timeline.position < origin) return { reason: 'step', hart: h }; // it was in the middle of its line
+    // At the start of its line: one step back is the previous line's last instruction.
+    const { stop } = await this.stepOverCalls(h, 'backward');
+    if (stop) return stop;
+    const previous = this.place(this.pc(h));
+    const level = Math.min(previous.depth, start.depth);
+    const found = await this.runStart(h, this.place(this.pc(h), level).key, level);
+    return found === 'found' ? { reason: 'step', hart: h } : found;
+  }
+
+  /**
+   * Back to the first instruction of the run of line `key` (seen `level` frames deep) that hart h
+   * is in: the last time before now that h, in this frame, was at an instruction of this function
+   * that is not in the line (or at the call into the function), then one step on from there.
+   */
+  private async runStart(h: number, key: string, level: number): Promise<Stop | 'found'> {
+    const bounds = this.outsideLine(h, key, level);
+    if (!bounds) return this.runStartBySteps(h, key, level);
+    const sp0 = this.reg(h, 2);
+    const r = await this.runUntil(h, 'backward', [...bounds.inFunction, ...bounds.callSites], (sp) => sp >= sp0);
+    if (r.reason === 'start') return 'found'; // the run began with the recording
+    if (r.reason !== 'step') return r;
+    // From the call into the function, one step enters it; from an instruction of another line, a
+    // call there returns into ours.
+    if (bounds.callSites.includes(this.pc(h))) {
+      this.timeline.stepForward(h);
+      return 'found';
+    }
+    const { stop } = await this.stepOverCalls(h, 'forward');
+    return stop ?? 'found';
+  }
+
+  /**
+   * The addresses a run of line `key` is bounded by: the instructions of the function around hart
+   * h's pc that are not in the line, and the calls into the function (the caller's call
+   * instruction, found by unwinding). Undefined where the function is not known by a sized symbol.
+   */
+  private outsideLine(h: number, key: string, level: number): { inFunction: bigint[]; callSites: bigint[] } | undefined {
+    const pc = this.pc(h);
+    const code = this.functionCode(h, pc);
+    if (!code) return undefined;
+    // Only the instructions that can pass control into the line: those just before its code, the
+    // branches and jumps to it, and indirect jumps (their targets are unknown). Breakpoints on every
+    // other instruction would bound the run as well, but would stop the replay at each of them.
+    const inLine = new Set(code.filter((a) => this.placeCached(a.value, level).keys.includes(key)).map((a) => a.value));
+    const inFunction: bigint[] = [];
+    for (const a of code) {
+      if (inLine.has(a.value)) continue;
+      if (inLine.has(a.value + BigInt(a.length)) || (a.target !== undefined && inLine.has(a.target)) || a.indirect) inFunction.push(a.value);
+    }
+    const registers = new Map<number, bigint>();
+    for (let r = 0; r < 32; r++) registers.set(r, this.reg(h, r));
+    const caller = this.symbols!.unwind({ pc, registers }, (a) => this.readU64(h, a));
+    const callSites = caller.kind === 'caller' ? [caller.caller.pc - 4n, caller.caller.pc - 2n] : [];
+    return { inFunction, callSites };
+  }
+
+  /** The instructions of the function (by its symbol) around pc, decoded once. */
+  private functionCode(h: number, pc: bigint): Insn[] | undefined {
+    const sym = this.symbols?.symtab.lookup(pc);
+    if (!sym || sym.size === 0n || sym.size > 0x40000n || pc >= sym.address + sym.size) return undefined;
+    let code = this.code.get(sym.address);
+    if (!code) {
+      const bytes = this.readMemory(h, sym.address, Number(sym.size));
+      if (!bytes) return undefined;
+      code = disassemble(bytes, sym.address).map((i) => ({
+        value: i.address,
+        length: i.length,
+        target: i.target,
+        indirect: i.mnemonic === 'jr',
+      }));
+      this.code.set(sym.address, code);
+    }
+    return code;
+  }
+
+  /** place(), remembered: code and symbols do not change under a recording. */
+  private placeCached(pc: bigint, level: number): ReturnType<Debuggee['place']> {
+    const k = `${pc}/${level}`;
+    let p = this.places.get(k);
+    if (!p) this.places.set(k, (p = this.place(pc, level)));
+    return p;
+  }
+
+  /** runStart by single steps back, where the function's extent is not known. */
+  private async runStartBySteps(h: number, key: string, level: number): Promise<Stop | 'found'> {
+    let best = this.timeline.position;
     for (let n = 1; ; n++) {
       if (await this.pausedAfter(n)) return { reason: 'pause', hart: h };
       const { stop } = await this.stepOverCalls(h, 'backward');
+      if (stop?.reason === 'start') break;
       if (stop) return stop;
-      const { key, keys, depth } = this.place(this.pc(h), level);
-      if (depth > level) continue; // inside code inlined here: part of its call's line, but no place to stop
-      if (target === undefined) {
-        if (keys.includes(start.key)) {
-          best = this.timeline.position;
-          continue;
-        }
-        if (best !== origin) break; // we were in the middle of the start line: stop at its beginning
-        target = key;
-      } else if (!keys.includes(target)) break;
+      const here = this.place(this.pc(h), level);
+      if (here.depth > level) continue; // inside code inlined here: part of its call's line
+      if (!here.keys.includes(key)) break;
       best = this.timeline.position;
     }
     this.timeline.seek(best);
-    return { reason: 'step', hart: h };
+    return 'found';
   }
 
   /**
@@ -329,17 +432,17 @@ export class Debuggee {
    * breakpoint or data breakpoint on the way ends the run there, as in gdb.
    */
   private async runUntil(h: number, direction: Direction, addresses: bigint[], accept: (sp: bigint) => boolean): Promise<Stop> {
-    this.temporary = addresses.map((a) => BigInt.asUintN(64, a));
+    this.temporary = new Set(addresses.map((a) => BigInt.asUintN(64, a)));
+    this.temporaryFor = { hart: h, accept };
     this.applyBreakpoints();
     try {
-      for (;;) {
-        const r = direction === 'forward' ? await this.runForward() : await this.runBackward();
-        if (r.reason !== 'breakpoint' || !this.temporary.includes(r.address)) return r;
-        if (r.hart === h && accept(this.reg(h, 2))) return { reason: 'step', hart: h };
-        if (this.isBreakpoint(r.address)) return r; // the user's breakpoint at the same place
-      }
+      // The breakpoint condition passes over the hits that do not count, in one scan.
+      const r = direction === 'forward' ? await this.runForward() : await this.runBackward();
+      const ours = r.reason === 'breakpoint' && this.temporary.has(r.address) && r.hart === h && accept(this.reg(h, 2));
+      return ours ? { reason: 'step', hart: h } : r;
     } finally {
-      this.temporary = [];
+      this.temporary = new Set();
+      this.temporaryFor = undefined;
       this.applyBreakpoints();
     }
   }

@@ -373,7 +373,8 @@ export class SamsaraSession extends DebugSession {
 
   private frame(id: number): FrameRef {
     const f = this.frames[id - 1];
-    if (!f) throw new AdapterError(ErrorCode.BadRequest, `no frame ${id} (frames are valid until the next step)`);
+    // Not shown to the user: VS Code asks for the last stop's frames after the next motion began.
+    if (!f) throw new AdapterError(ErrorCode.BadRequest, `no frame ${id} (frames are valid until the next step)`, false);
     return f;
   }
 
@@ -391,7 +392,7 @@ export class SamsaraSession extends DebugSession {
   private variables(a: DebugProtocol.VariablesArguments): { variables: DebugProtocol.Variable[] } {
     const { values } = this.stoppedSession();
     const ref = this.references[a.variablesReference - 1];
-    if (!ref) throw new AdapterError(ErrorCode.BadRequest, `no variables reference ${a.variablesReference}`);
+    if (!ref) throw new AdapterError(ErrorCode.BadRequest, `no variables reference ${a.variablesReference} (references are valid until the next step)`, false);
     const { hart, entry } = ref.frame;
     const list: Value[] = ref.kind === 'registers' ? values.registers(entry.pc, entry.registers) : values.csrs(hart);
     return { variables: list.map((v) => ({ name: v.name, value: v.value, variablesReference: 0, memoryReference: v.memoryReference })) };

@@ -65,7 +65,8 @@ describe('samsara dap on a demo recording', () => {
       const s = await c.move(step, { threadId: t });
       lines.push(`${step}: ${s.body.reason} ${await where(c, t)}`);
     }
-    expect(lines).toEqual(['next: step obj_put objects.c:124', 'next: step obj_put objects.c:125', 'stepBack: step obj_put objects.c:124', 'stepBack: step obj_put objects.c:123', 'next: step obj_put objects.c:124']);
+    // Back at the start of line 123 is the breakpoint again: it says so, as gdb's reverse-next does.
+    expect(lines).toEqual(['next: step obj_put objects.c:124', 'next: step obj_put objects.c:125', 'stepBack: step obj_put objects.c:124', 'stepBack: breakpoint obj_put objects.c:123', 'next: step obj_put objects.c:124']);
     await c.move('stepOut', { threadId: t });
     expect(await where(c, t)).toBe('lookup_and_use worker.c:36'); // back in the caller, on the call's line
   });
