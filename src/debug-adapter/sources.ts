@@ -1,7 +1,6 @@
 // Source paths between the DWARF (as the compiler saw them: relative to the build folder, or absolute
 // on the build machine) and the client (absolute paths on this machine).
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export class SourceMap {
@@ -33,9 +32,5 @@ export class SourceMap {
     const rel = path.relative(this.root, clientPath);
     if (!rel.startsWith('..') && !path.isAbsolute(rel)) out.push(rel);
     return [...new Set(out)];
-  }
-
-  exists(clientPath: string): boolean {
-    return fs.existsSync(clientPath);
   }
 }
