@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { DebugSession, InitializedEvent, OutputEvent, StoppedEvent, TerminatedEvent } from '@vscode/debugadapter';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { FormatError, parseRecording } from '../rr/format';
+import { overview, Overview } from '../rr/overview';
 import { Timeline } from '../rr/timeline';
 import { KernelSymbols } from '../symbols';
 import { Debuggee, Direction, Stop } from './debuggee';
@@ -45,7 +46,14 @@ export interface SessionOptions {
 }
 
 export class SamsaraSession extends DebugSession {
-  private launched?: { args: LaunchArguments; debuggee: Debuggee; symbols?: KernelSymbols; sources: SourceMap; values: HartValues };
+  private launched?: {
+    args: LaunchArguments;
+    debuggee: Debuggee;
+    symbols?: KernelSymbols;
+    sources: SourceMap;
+    values: HartValues;
+    overview?: { buckets: number; overview: Overview };
+  };
   private running = false;
   private linesStartAt1 = true;
   private nextBreakpointId = 1;
@@ -92,6 +100,7 @@ export class SamsaraSession extends DebugSession {
     'samsara/reverseStepOut': (a: { threadId: number }) => this.stepOut(a.threadId, 'backward'),
     'samsara/seek': (a: { position: number }) => this.seek(a),
     'samsara/position': () => this.position(),
+    'samsara/timeline': (a: { buckets?: number }) => this.timelineOverview(a),
     pause: () => this.pause(),
     setVariable: () => this.readOnly(),
     writeMemory: () => this.readOnly(),
@@ -434,6 +443,16 @@ export class SamsaraSession extends DebugSession {
     const address = parseAddress(a.memoryReference, a.offset);
     if (address === undefined) throw new AdapterError(ErrorCode.BadRequest, `disassemble: not an address: ${a.memoryReference}`);
     return { instructions: disassembleAround(debuggee, debuggee.currentHart(), address, a.instructionOffset ?? 0, a.instructionCount, (p) => this.source(p)) };
+  }
+
+  /** The recording at a glance for the timeline view, with where the debugger is and its checkpoints. */
+  private timelineOverview(a: { buckets?: number }): Overview & { position: number; checkpoints: number[] } {
+    const s = this.session();
+    const buckets = a.buckets ?? 512;
+    if (!Number.isInteger(buckets) || buckets < 1 || buckets > 8192) throw new AdapterError(ErrorCode.BadRequest, `samsara/timeline: buckets must be 1 to 8192 (got ${JSON.stringify(a.buckets)})`);
+    const { timeline } = s.debuggee;
+    if (s.overview?.buckets !== buckets) s.overview = { buckets, overview: overview(timeline.recording, buckets, s.args.recording) };
+    return { ...s.overview.overview, position: timeline.position, checkpoints: timeline.checkpointPositions() };
   }
 
   private position(): { position: number; start: number; end: number } {

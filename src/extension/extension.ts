@@ -1,10 +1,11 @@
 // The VS Code extension: the `samsara` debug type ("Samsara Replay" configurations), whose adapter
 // is `samsara dap` in a process of its own (replay is CPU-bound; the extension host stays free);
 // commands that VS Code's debug toolbar has no button for (reverse step out, seek to a position);
-// and the recording's position in the status bar after every stop.
+// the recording's position in the status bar after every stop; and the timeline view.
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { TIMELINE_VIEW, TimelineView } from './timeline-view';
 
 export const DEBUG_TYPE = 'samsara';
 
@@ -18,6 +19,9 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider()),
   );
+
+  const timeline = new TimelineView(context.extensionUri);
+  context.subscriptions.push(vscode.window.registerWebviewViewProvider(TIMELINE_VIEW, timeline));
 
   const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
   status.command = 'samsara.seek';
@@ -36,12 +40,17 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, {
       createDebugAdapterTracker: (session) => ({
         onDidSendMessage: (m: { type?: string; event?: string }) => {
-          if (m.type === 'event' && m.event === 'stopped') void showPosition(session);
+          if (m.type === 'event' && m.event === 'stopped') {
+            void showPosition(session);
+            void timeline.refresh(session);
+          }
         },
       }),
     }),
     vscode.debug.onDidTerminateDebugSession((s) => {
-      if (s.type === DEBUG_TYPE) status.hide();
+      if (s.type !== DEBUG_TYPE) return;
+      status.hide();
+      timeline.clear();
     }),
   );
 

@@ -201,6 +201,14 @@ describe('samsara dap on a demo recording', () => {
     expect(BigInt(magic.result.split(' ')[0])).toBe(bytes.readBigUInt64LE(0));
     expect((await c.request('evaluate', { expression: 'obj_put', context: 'hover' })).result).toMatch(/^0xffffffff8020258a/);
     expect((await c.request('evaluate', { expression: 'when', context: 'repl' })).result).toMatch(/^position \d+ \(of 0\.\.\d+\)$/);
+    // The timeline view's data: lanes per hart, events, checkpoints and the position.
+    const tl = await c.request('samsara/timeline', { buckets: 100 });
+    const { position } = await c.request('samsara/position');
+    expect(tl).toMatchObject({ start: 0, position });
+    expect(tl.steps).toHaveLength(2);
+    expect(tl.interrupts.length).toBeLessThanOrEqual(100);
+    expect(tl.checkpoints[0]).toBe(0);
+    expect((await c.send('samsara/timeline', { buckets: 0 })).message).toMatch(/buckets must be 1 to 8192/);
     const bad = await c.send('evaluate', { expression: 'no_such_thing', context: 'repl' });
     expect(bad.success).toBe(false);
     expect(bad.message).toContain("cannot evaluate 'no_such_thing'");

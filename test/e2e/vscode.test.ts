@@ -297,7 +297,21 @@ describe.skipIf(missing.length > 0)('the extension in VS Code (code-server + Chr
         return /sbi\.c/.test(t) ? undefined : t;
       }, 30_000);
       stamp(`Reverse: back at position 0, top frame "${startTop}"`);
-      await page.screenshot({ path: path.join(tmp, 'after-reverse.png') });
+      // The Samsara Timeline view (a webview in Run and Debug): its status line names the position;
+      // a click in the middle of its lanes seeks about halfway.
+      await runCommand(page, 'Focus on Samsara Timeline View');
+      const webview = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      const timelineStatus = webview.locator('#status');
+      await until('the timeline view to show the position', async () => (/^position [\d,]+ of 0\.\.[\d,]+/.test(await timelineStatus.innerText().catch(() => '')) ? true : undefined), 60_000);
+      expect(await timelineStatus.innerText()).toContain(`position 0 of 0..${end.toLocaleString('en-US')}`);
+      await webview.locator('#timeline').click({ position: { x: (await webview.locator('#timeline').boundingBox())!.width / 2, y: 5 } });
+      const [middle] = await until('the status bar position after a click in the timeline', async () => {
+        const p = await positions();
+        return p && p[0] > 0 ? p : undefined;
+      }, 60_000);
+      expect(Math.abs(middle - end / 2)).toBeLessThan(end * 0.1);
+      stamp(`timeline click: position ${middle} of ${end}`);
+      await page.screenshot({ path: path.join(tmp, 'timeline.png') });
     } catch (e) {
       const shot = path.join(tmp, 'failure.png');
       await page.screenshot({ path: shot }).catch(() => {});
@@ -315,6 +329,25 @@ describe.skipIf(missing.length > 0)('the extension in VS Code (code-server + Chr
  * (research: the palette race), so a try that does not bring up the toolbar is retried. If a
  * configuration picker comes up anyway, "Samsara Replay" (launch.json's) is picked.
  */
+/** Run a command from the palette by its title; `input` answers the input box it opens. */
+async function runCommand(page: Page, title: string, input?: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  const row = widget.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: title }) }).first();
+  for (let attempt = 1; ; attempt++) {
+    if (await widget.isVisible()) await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    await widget.locator('input').fill(`>${title}`);
+    if (await row.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) break;
+    if (attempt === 5) throw new Error(`no command "${title}" in the palette`);
+  }
+  await row.click();
+  if (input === undefined) return;
+  const box = widget.locator('input');
+  await box.waitFor({ state: 'visible', timeout: 10_000 });
+  await box.fill(input);
+  await page.keyboard.press('Enter');
+}
+
 async function startDebugging(page: Page, toolbarButton: Locator): Promise<void> {
   const deadline = Date.now() + 120_000;
   const widget = page.locator('.quick-input-widget');
