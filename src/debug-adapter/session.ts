@@ -409,13 +409,15 @@ export class SamsaraSession extends DebugSession {
 
   private evaluate(a: DebugProtocol.EvaluateArguments): DebugProtocol.EvaluateResponse['body'] {
     const { debuggee, values } = this.stoppedSession();
-    const h = a.frameId !== undefined ? this.frame(a.frameId).hart : debuggee.currentHart();
+    const frame = a.frameId !== undefined ? this.frame(a.frameId) : undefined;
+    const h = frame?.hart ?? debuggee.currentHart();
     const command = /^\s*(when|seek\s+\d+)\s*$/.exec(a.expression);
     if (a.context === 'repl' && command) {
       if (command[1] !== 'when') this.seekTo(Number(command[1].split(/\s+/)[1]));
       return { result: `position ${debuggee.timeline.position} (of ${debuggee.timeline.start}..${debuggee.timeline.end})`, variablesReference: 0 };
     }
-    const v = values.evaluate(h, a.expression);
+    // In a caller's frame, registers are the ones the unwinder recovered there.
+    const v = values.evaluate(h, a.expression, frame?.entry);
     return { result: v.value, variablesReference: 0, memoryReference: v.memoryReference };
   }
 

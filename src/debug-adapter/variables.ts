@@ -16,6 +16,12 @@ const PRIV_NAMES = ['U', 'S', 'reserved', 'M'];
 
 export const hex = (v: bigint): string => `0x${BigInt.asUintN(64, v).toString(16).padStart(16, '0')}`;
 
+/** A caller's frame: its pc and the registers the unwinder recovered (by DWARF number). */
+export interface FrameRegisters {
+  pc: bigint;
+  registers: ReadonlyMap<number, bigint>;
+}
+
 export interface Value {
   name: string;
   value: string;
@@ -80,16 +86,16 @@ export class HartValues {
    * An expression of the debug console, a watch or a hover: a register ($a0, a0, pc), a CSR name, a
    * symbol, a number (decimal or 0x hex), or `*` before any of them for the 64-bit word there.
    */
-  evaluate(h: number, expression: string): Value {
+  evaluate(h: number, expression: string, frame?: FrameRegisters): Value {
     const text = expression.trim();
-    return text.startsWith('*') ? this.value(text, this.valueOf(h, text), true) : this.evaluateAtom(h, text);
+    return text.startsWith('*') ? this.value(text, this.valueOf(h, text, frame), true) : this.evaluateAtom(h, text, frame);
   }
 
   /** A number-valued expression (as `evaluate`), for conditions and log messages. */
-  valueOf(h: number, expression: string): bigint {
+  valueOf(h: number, expression: string, frame?: FrameRegisters): bigint {
     const text = expression.trim();
-    if (!text.startsWith('*')) return this.evaluateAtom(h, text).raw;
-    const address = this.evaluateAtom(h, text.slice(1).trim()).raw;
+    if (!text.startsWith('*')) return this.evaluateAtom(h, text, frame).raw;
+    const address = this.evaluateAtom(h, text.slice(1).trim(), frame).raw;
     const word = this.d.readU64(h, address);
     if (word === undefined) throw new AdapterError(ErrorCode.BadExpression, `cannot read memory at ${hex(address)}`);
     return word;
@@ -126,10 +132,11 @@ export class HartValues {
     });
   }
 
-  private evaluateAtom(h: number, text: string): Value & { raw: bigint } {
+  private evaluateAtom(h: number, text: string, frame?: FrameRegisters): Value & { raw: bigint } {
     const r = registerNumber(text);
     if (r !== undefined) {
-      const v = r === 32 ? this.d.pc(h) : this.d.reg(h, r);
+      const v = frame ? (r === 32 ? frame.pc : frame.registers.get(r)) : r === 32 ? this.d.pc(h) : this.d.reg(h, r);
+      if (v === undefined) throw new AdapterError(ErrorCode.BadExpression, `${text} is not known in this frame (the callee did not save it)`, false);
       return { ...this.value(text, v, true), raw: v };
     }
     const csr = csrList().find((c) => c.name === text.replace(/^\$/, ''));

@@ -200,6 +200,11 @@ describe('samsara dap on a demo recording', () => {
     const bytes = Buffer.from((await c.request('readMemory', { memoryReference: a0.memoryReference, count: 8 })).data, 'base64');
     expect(BigInt(magic.result.split(' ')[0])).toBe(bytes.readBigUInt64LE(0));
     expect((await c.request('evaluate', { expression: 'obj_put', context: 'hover' })).result).toMatch(/^0xffffffff8020258a/);
+    // In the caller's frame, pc is the return address (ra in obj_put), sp the caller's (the CFA).
+    const callerPc = await c.request('evaluate', { expression: 'pc', context: 'watch', frameId: stackFrames[1].id });
+    expect(callerPc.result).toBe(ra);
+    const unsaved = await c.send('evaluate', { expression: 'a5', context: 'watch', frameId: stackFrames[1].id });
+    expect(unsaved.message).toMatch(/a5 is not known in this frame/);
     expect((await c.request('evaluate', { expression: 'when', context: 'repl' })).result).toMatch(/^position \d+ \(of 0\.\.\d+\)$/);
     // The timeline view's data: lanes per hart, events, checkpoints and the position.
     const tl = await c.request('samsara/timeline', { buckets: 100 });
