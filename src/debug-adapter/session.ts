@@ -351,7 +351,7 @@ export class SamsaraSession extends DebugSession {
       const line = at?.line ?? e.line;
       return {
         id,
-        name: `${e.function ?? hex(e.pc)}${e.inlined ? ' [inlined]' : ''}`,
+        name: `${e.function ?? hex(e.pc)}${e.inlined ? ' [inlined]' : ''}${e.trap ? ` [${e.trap}]` : ''}`,
         line: line !== undefined ? (this.linesStartAt1 ? line : line - 1) : 0,
         column: this.linesStartAt1 ? 1 : 0,
         source: at ? { name: path.basename(at.path), path: at.path } : e.file ? this.source(e.file) : undefined,

@@ -1,6 +1,8 @@
 // A hart's call stack: frames unwound by the kernel's call frame information (or its frame-pointer
-// chain), each split into the functions inlined at its pc, innermost first, as gdb's `bt` shows.
+// chain), and through the kernel's trap entry to the instruction that trapped, each split into the
+// functions inlined at its pc, innermost first, as gdb's `bt` shows.
 
+import { CAUSE_NAMES } from '../emulator/hart/trap';
 import { Frame } from '../symbols/dwarf/unwind';
 import { Debuggee } from './debuggee';
 
@@ -21,6 +23,43 @@ export interface StackEntry {
   inlined: boolean;
   /** Why unwinding stopped below this entry, for the last entry. */
   stopped?: string;
+  /** This frame took a trap (the frame above is the trap entry): its cause. */
+  trap?: string;
+}
+
+/** struct pt_regs: epc, then x1-x31, then status, badaddr, cause (8 bytes each). */
+const PT_EPC = 0n;
+const PT_STATUS = 32n * 8n;
+const PT_CAUSE = 34n * 8n;
+const SSTATUS_SPP = 1n << 8n;
+
+/** Whether pc is in the function that hart h's stvec points to: the kernel's trap entry. */
+function trapEntry(d: Debuggee, h: number, pc: bigint): boolean {
+  const hart = d.hart(h);
+  const tvec = BigInt.asUintN(64, (BigInt(hart.stvecHi) << 32n) | BigInt(hart.stvecLo >>> 0)) & ~3n;
+  const entry = d.symbols?.symtab.lookup(tvec);
+  return !!entry && entry.size > 0n && pc >= entry.address && pc < entry.address + entry.size;
+}
+
+/** The trapped context saved at the trap entry frame's sp, or why it cannot be read. */
+function trapFrame(d: Debuggee, h: number, entry: Frame): { frame: Frame; cause: string } | string {
+  const base = entry.registers.get(2);
+  if (base === undefined) return 'the trap entry frame has no known sp';
+  const word = (offset: bigint): bigint | undefined => d.readU64(h, base + offset);
+  const epc = word(PT_EPC);
+  const status = word(PT_STATUS);
+  const cause = word(PT_CAUSE);
+  if (epc === undefined || status === undefined || cause === undefined) return `the trap frame at 0x${base.toString(16)} cannot be read`;
+  const interrupt = cause >> 63n === 1n;
+  const code = Number(cause & 0xffn);
+  const name = interrupt ? `interrupt ${code}` : CAUSE_NAMES[code] ?? `cause ${code}`;
+  if (!(status & SSTATUS_SPP)) return `trapped from user space (${name} at pc 0x${epc.toString(16)})`;
+  const registers = new Map<number, bigint>([[0, 0n]]);
+  for (let r = 1; r < 32; r++) {
+    const v = word(BigInt(r) * 8n);
+    if (v !== undefined) registers.set(r, v);
+  }
+  return { frame: { pc: epc, registers }, cause: name };
 }
 
 export function backtrace(d: Debuggee, h: number): StackEntry[] {
@@ -29,19 +68,42 @@ export function backtrace(d: Debuggee, h: number): StackEntry[] {
   for (let r = 0; r < 32; r++) registers.set(r, d.reg(h, r));
   let frame: Frame = { pc: d.pc(h), registers };
   const out: StackEntry[] = [];
+  let pendingTrap: string | undefined;
   for (let depth = 0; depth < MAX_FRAMES; depth++) {
     // A caller's pc is a return address: its line is the call's, one byte back.
     const lookup = frame.afterCall ? frame.pc - 1n : frame.pc;
     const chain = symbols?.locate(lookup, true).frames ?? [];
     const entries = chain.length ? chain : [{ function: symbols?.symtab.lookup(frame.pc)?.name, file: undefined, line: undefined }];
     entries.forEach((f, i) => out.push({ pc: frame.pc, registers: frame.registers, function: f.function, file: f.file, line: f.line, inlined: i < entries.length - 1 }));
+    if (pendingTrap !== undefined) out[out.length - entries.length].trap = pendingTrap;
+    pendingTrap = undefined;
     if (!symbols) break;
+    if (depth > 0 && trapEntry(d, h, frame.pc)) {
+      // The kernel's trap entry (where stvec points) saved the trapped context as a struct pt_regs
+      // at its sp (Linux's arch/riscv/include/asm/ptrace.h, and the demo's entry.S): the caller
+      // is the instruction that trapped, with every register as it was.
+      const trapped = trapFrame(d, h, frame);
+      if (typeof trapped === 'string') {
+        out[out.length - 1].stopped = trapped;
+        break;
+      }
+      out[out.length - 1].cfa = frame.registers.get(2);
+      frame = trapped.frame;
+      pendingTrap = trapped.cause;
+      continue;
+    }
     const step = symbols.unwind(frame, (a) => d.readU64(h, a));
     if (step.kind !== 'caller') {
       if (step.stop !== 'outermost') out[out.length - 1].stopped = step.reason;
       break;
     }
     for (let i = out.length - entries.length; i < out.length; i++) out[i].cfa = step.cfa;
+    if (!symbols.isCode(step.caller.pc)) {
+      // A frame-pointer walk out of code without call frame information (a trap entry, say) that
+      // found no return address: the walk ends rather than show data as a caller.
+      out[out.length - 1].stopped = `the return address found by ${step.method === 'cfi' ? 'the CFI' : 'the frame pointer'}, 0x${step.caller.pc.toString(16)}, is not in code`;
+      break;
+    }
     frame = step.caller;
   }
   return out;

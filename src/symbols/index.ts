@@ -81,6 +81,13 @@ export class KernelSymbols implements Symbolizer {
     return statement;
   }
 
+  /** Whether an address is in an executable section (SHF_EXECINSTR): code, not data. */
+  isCode(address: bigint): boolean {
+    const SHF_ALLOC = 0x2n;
+    const SHF_EXECINSTR = 0x4n;
+    return this.elf.sections.some((s) => (s.flags & SHF_EXECINSTR) !== 0n && (s.flags & SHF_ALLOC) !== 0n && address >= s.addr && address < s.addr + BigInt(s.size));
+  }
+
   /** The lines whose statements begin at exactly this address (several, where views share it). */
   statementsAt(address: bigint): { file: string; line: number }[] {
     return this.lines()?.statementsAt(address) ?? [];
