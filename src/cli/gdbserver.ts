@@ -12,7 +12,8 @@ export const GDBSERVER_HELP = `usage: samsara gdbserver [--port N] [--host ADDR]
 
 Serve a recording to gdb (gdb-multiarch vmlinux, then: target remote :1234) with reverse execution:
 reverse-stepi, reverse-continue, reverse-finish and reverse watchpoints. Threads are harts. Writes to
-registers and memory are refused. One connection at a time; another may follow.
+registers and memory are refused. One connection at a time; another may follow, and finds the
+recording where the last one left it.
 
   --port N      TCP port (default 1234)
   --host ADDR   address to listen on (default 127.0.0.1; listening elsewhere exposes the recording)
@@ -22,7 +23,7 @@ monitor commands (gdb: monitor ...): when, seek POSITION, info, checkpoints, hel
 
 export async function gdbserverCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { port: { type: 'string' }, host: { type: 'string' } } });
-  if (positionals.length !== 1) throw new UsageError('one recording expected (usage: samsara gdbserver [--port N] <recording>)');
+  if (positionals.length !== 1) throw new UsageError('one recording expected (usage: samsara gdbserver [--port N] [--host ADDR] <recording>)');
   const port = values.port === undefined ? 1234 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0 to 65535 (got ${values.port})`);
   const file = positionals[0];
@@ -36,6 +37,7 @@ export async function gdbserverCommand(args: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError(`cannot listen on ${values.host ?? '127.0.0.1'}:${port}: ${(e as Error).message}`);
   }
+  if (recording.truncated) process.stderr.write(`samsara gdbserver: ${file} was cut off at byte ${recording.truncated.size}: it is served up to its last complete block (byte ${recording.truncated.at})\n`);
   process.stderr.write(`samsara gdbserver: serving ${file} (positions ${timeline.start}..${timeline.end}) on ${address.address}:${address.port}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

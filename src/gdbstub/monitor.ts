@@ -19,7 +19,9 @@ export function monitorCommands(timeline: Timeline, recording: ParsedRecording, 
         const p = Number(words[1]);
         if (words.length !== 2 || !Number.isSafeInteger(p)) return 'usage: monitor seek POSITION\n';
         timeline.seek(p);
-        return `position ${timeline.position}\n`;
+        const clamped = timeline.position !== p ? ` (the recording holds ${timeline.start}..${timeline.end})` : '';
+        // gdb keeps the registers and memory it read before: flushregs makes it read them again.
+        return `position ${timeline.position}${clamped}; run 'flushregs' so that gdb reads the registers again\n`;
       }
       case 'checkpoints':
         return `${timeline.checkpointCount} checkpoint${timeline.checkpointCount === 1 ? '' : 's'}, ${(timeline.checkpointBytes / 2 ** 20).toFixed(1)} MiB, at positions ${timeline.checkpointPositions().join(' ')}\n`;

@@ -30,6 +30,7 @@ export class GdbServer {
     return new Promise((resolve, reject) => {
       const server = net.createServer((socket) => {
         if (this.busy) {
+          options.log?.(`refused a connection from ${socket.remoteAddress}:${socket.remotePort}: one gdb at a time, and one is connected`);
           socket.end();
           return;
         }
@@ -174,7 +175,11 @@ class Connection {
         const action = req.actions[0];
         if (!action) return this.send('E01');
         if (action.thread !== undefined && typeof action.thread.tid === 'number' && action.thread.tid > 0) this.cThread = this.thread(action.thread);
-        return this.resume(action.action === 's' || action.action === 'S' ? 'step' : 'continue');
+        // Threads without an action stay stopped (gdb's step over a breakpoint: `vCont;c:1`). The
+        // recording runs every hart as recorded, so "only thread 1 runs" means only its stops count.
+        const specific = (a: { thread?: { tid: number | 'all' | 'any' } }): boolean => a.thread !== undefined && typeof a.thread.tid === 'number' && a.thread.tid > 0;
+        const only = req.actions.every(specific) ? this.cThread : undefined;
+        return this.resume(action.action === 's' || action.action === 'S' ? 'step' : 'continue', only);
       }
       case 'c': case 'C':
         return this.resume('continue');
@@ -228,11 +233,12 @@ class Connection {
   }
 
   /** Run in the given direction; continues run in slices so that an interrupt (Ctrl-C) is heard. */
-  private async resume(how: 'step' | 'continue' | 'reverse-step' | 'reverse-continue'): Promise<void> {
+  private async resume(how: 'step' | 'continue' | 'reverse-step' | 'reverse-continue', only?: number): Promise<void> {
     const t = this.target;
     this.interrupted = false;
     this.running = true;
     let event: StopEvent | undefined;
+    t.resumeOnly(only);
     try {
       if (how === 'step') event = t.stepForward(this.cThread);
       else if (how === 'reverse-step') event = t.stepBackward(this.cThread);
@@ -241,7 +247,7 @@ class Connection {
           const r = t.continueForward(t.timeline.position + SLICE_STEPS);
           if (r !== 'limit') { event = r; break; }
           await new Promise((resolve) => setImmediate(resolve));
-          if (this.interrupted) { event = { kind: 'signal', thread: t.threadAtPosition() }; break; }
+          if (this.interrupted) { event = { kind: 'interrupt', thread: t.threadAtPosition() }; break; }
         }
       } else {
         const search = t.backwardSearch();
@@ -249,11 +255,12 @@ class Connection {
           const r = search.step();
           if (r) { event = r; break; }
           await new Promise((resolve) => setImmediate(resolve));
-          if (this.interrupted) { event = { kind: 'signal', thread: t.threadAtPosition() }; break; }
+          if (this.interrupted) { event = { kind: 'interrupt', thread: t.threadAtPosition() }; break; }
         }
       }
     } finally {
       this.running = false;
+      t.resumeOnly(undefined);
     }
     // After a stop gdb's current thread is the one that stopped (after a reverse continue too).
     this.gThread = this.cThread = event.thread;
@@ -270,6 +277,7 @@ class Connection {
         return `T05${thread}${key}:${e.address.toString(16)};`;
       }
       case 'replaylog': return `T05${thread}replaylog:${e.which};`;
+      case 'interrupt': return `T02${thread}`; // SIGINT, as for a Ctrl-C on a live target
       default: return `T05${thread}`;
     }
   }

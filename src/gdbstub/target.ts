@@ -17,6 +17,8 @@ export type WatchType = 'write' | 'read' | 'access';
 /** Why the target stopped, in gdb's terms. */
 export type StopEvent =
   | { kind: 'signal'; thread: number }
+  /** gdb interrupted a continue (Ctrl-C). */
+  | { kind: 'interrupt'; thread: number }
   | { kind: 'swbreak'; thread: number }
   | { kind: 'hwbreak'; thread: number }
   | { kind: 'watch'; thread: number; type: WatchType; address: bigint }
@@ -146,6 +148,15 @@ export class ReplayTarget {
   }
 
   // --- Execution ------------------------------------------------------------------------------------
+
+  /**
+   * Resume only `thread` (gdb left the others stopped), or every thread. The harts still run as
+   * recorded; breakpoint hits of the others are passed over.
+   */
+  resumeOnly(thread: number | undefined): void {
+    const hart = thread === undefined ? undefined : this.hartOf(thread);
+    this.timeline.setBreakpointCondition(hart === undefined ? undefined : (h) => h === hart);
+  }
 
   stepForward(thread: number): StopEvent {
     return this.event(this.timeline.stepForward(this.hartOf(thread)), thread);

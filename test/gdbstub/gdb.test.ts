@@ -47,6 +47,15 @@ describe.skipIf(!hasCommand('gdb-multiarch'))('gdb-multiarch on a recording', ()
     expect(pcs[2]).toBe(pcs[0]);
   });
 
+  it('continue after continue past a breakpoint both harts run: gdb steps over it on one thread (vCont;c:N), 150 times', () => {
+    const out = gdb(['monitor seek 0', 'break obj_put', ...Array<string>(150).fill('continue'), 'monitor when']);
+    expect(out).not.toMatch(/internal-error|Assertion/);
+    expect([...out.matchAll(/hit Breakpoint 1, obj_put/g)].length).toBe(150);
+    // Both harts hit it on the way.
+    expect(out).toMatch(/Thread 1 hit Breakpoint 1/);
+    expect(out).toMatch(/Thread 2 hit Breakpoint 1/);
+  });
+
   it('reverse-continue goes back to an earlier breakpoint hit', () => {
     const out = gdb(['break obj_lookup', 'continue', 'monitor when', 'continue', 'monitor when', 'reverse-continue', 'monitor when']);
     const whens = [...out.matchAll(/position (\d+) \(of/g)].map((m) => Number(m[1]));
@@ -103,6 +112,9 @@ describe.skipIf(!hasCommand('gdb-multiarch'))('gdb-multiarch on a recording', ()
     expect(out).toMatch(/Event Stats:\n\s+instructions \(steps\)\s+\d+\n\s+hart 0\s+\d+\n\s+hart 1\s+\d+/);
     expect(out).toMatch(/\d+ checkpoints?, \d+\.\d MiB, at positions 0( \d+)*/);
     expect(out).toContain('usage: monitor seek POSITION');
+    expect(out).toContain("position 1000; run 'flushregs' so that gdb reads the registers again");
+    const clamped = gdb(['monitor seek 1000000000000']);
+    expect(clamped).toMatch(/position (\d+) \(the recording holds 0\.\.\1\)/);
     expect(out).toContain("unknown monitor command 'frobnicate' (try 'monitor help')");
   });
 

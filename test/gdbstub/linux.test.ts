@@ -59,7 +59,7 @@ describe.skipIf(!guest || !hasCommand('gdb-multiarch'))('gdb-multiarch vmlinux o
     await new Promise((r) => setTimeout(r, 300));
     client.interrupt();
     const reply = await stopped;
-    expect(reply).toMatch(/^T05thread:[0-9a-f]+;$/); // a plain stop: not replaylog:end
+    expect(reply).toMatch(/^T02thread:[0-9a-f]+;$/); // SIGINT, as for a live target: not replaylog:end
     const at = await when();
     expect(at).toBeGreaterThan(start);
     expect(at).toBeLessThan(100_000_000); // the recording is about 130 M steps long
@@ -80,7 +80,7 @@ describe.skipIf(!guest || !hasCommand('gdb-multiarch'))('gdb-multiarch vmlinux o
     await new Promise((r) => setTimeout(r, 300));
     client.interrupt();
     const reply = await stopped;
-    expect(reply).toMatch(/^T05thread:[0-9a-f]+;$/); // not replaylog:begin
+    expect(reply).toMatch(/^T02thread:[0-9a-f]+;$/); // SIGINT: not replaylog:begin
     const at = await when();
     expect(at).toBeGreaterThan(0);
     expect(at).toBeLessThan(end);
