@@ -55,6 +55,7 @@ export class SamsaraSession extends DebugSession {
     overview?: { buckets: number; overview: Overview };
   };
   private running = false;
+  private terminated = false;
   private linesStartAt1 = true;
   private nextBreakpointId = 1;
   private readonly sourceBreakpoints = new Map<string, UserBreakpoint[]>();
@@ -125,7 +126,8 @@ export class SamsaraSession extends DebugSession {
         this.sendResponse(response);
       } catch (e) {
         const err = e instanceof AdapterError ? e : new AdapterError(ErrorCode.Internal, `internal error in ${request.command}: ${(e as Error).stack ?? e}`);
-        this.sendErrorResponse(response, { id: err.code, format: err.message.replace(/[{}]/g, ''), showUser: err.showUser });
+        // The message goes in as a variable: a format string would take {...} in paths for one.
+        this.sendErrorResponse(response, { id: err.code, format: '{_message}', variables: { _message: err.message }, showUser: err.showUser });
       }
     };
     void run();
@@ -175,7 +177,11 @@ export class SamsaraSession extends DebugSession {
     const timeline = new Timeline(recording, { write: () => {} }, { checkpointBudget: args.checkpointMemory === undefined ? undefined : args.checkpointMemory * 2 ** 20 }, args.recording);
     const debuggee = new Debuggee(timeline, symbols);
     debuggee.breakpointFilter = (hart, address, position) => this.shouldStop(hart, address, position);
-    const sources = new SourceMap(args.sourceRoot ?? (args.program ? this.cwd : path.dirname(args.recording)), args.sourceMap);
+    const sources = new SourceMap(args.sourceRoot ?? defaultSourceRoot(symbols, args.program, this.cwd), args.sourceMap);
+    if (symbols && !programMatches(symbols, debuggee)) {
+      const kernel = recording.header.images.find((i) => i.role === 'kernel')?.name ?? 'its kernel';
+      this.output(`samsara: ${args.program} does not look like the kernel this recording ran (${kernel}): its first loaded bytes are not in the machine's memory at the start; symbols and lines may be wrong\n`, 'important');
+    }
     this.launched = { args, debuggee, symbols, sources, values: new HartValues(debuggee, symbols) };
     this.output(`samsara: ${args.recording}: ${recording.header.machine.harts} hart(s), positions ${timeline.start}..${timeline.end}${symbols ? `, symbols from ${args.program}` : ', no symbols (set "program")'}\n`);
     this.sendEvent(new InitializedEvent());
@@ -558,6 +564,8 @@ export class SamsaraSession extends DebugSession {
 
   private disconnect(): void {
     this.launched?.debuggee.pause();
+    if (this.terminated) return;
+    this.terminated = true;
     setImmediate(() => {
       this.sendEvent(new TerminatedEvent());
       this.shutdown();
@@ -567,6 +575,36 @@ export class SamsaraSession extends DebugSession {
   private output(text: string, category: 'console' | 'stderr' | 'important' = 'console'): void {
     this.sendEvent(new OutputEvent(text, category));
   }
+}
+
+/**
+ * Where relative DWARF paths are found when the launch gives no sourceRoot: the nearest folder, from
+ * the program's own upwards, in which the first relative source file exists (the demo's paths are
+ * relative to the repository); else the adapter's working folder.
+ */
+function defaultSourceRoot(symbols: KernelSymbols | undefined, program: string | undefined, cwd: string): string {
+  const relative = symbols?.sourceFiles().find((f) => !path.isAbsolute(f));
+  if (!relative || !program) return cwd;
+  for (let dir = path.dirname(program); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, relative))) return dir;
+    if (path.dirname(dir) === dir) return cwd;
+  }
+}
+
+/**
+ * Whether the program's first loaded segment is in the machine's memory at the start of the
+ * recording, at its physical address (the loader put an ELF, or the Linux Image made from it,
+ * there). Where that memory is not RAM, nothing can be said: true.
+ */
+function programMatches(symbols: KernelSymbols, d: Debuggee): boolean {
+  const PT_LOAD = 1;
+  const segment = symbols.elf.programs.find((p) => p.type === PT_LOAD && p.filesz > 0);
+  if (!segment) return true;
+  const n = Math.min(256, segment.filesz);
+  const wanted = symbols.elf.bytes(segment.offset, n);
+  const there = new Uint8Array(n);
+  if (!d.machine.bus.readPhys(Number(segment.paddr), there)) return true;
+  return Buffer.from(wanted).equals(Buffer.from(there));
 }
 
 /** "0xADDR" (or a decimal number) plus a byte offset. */

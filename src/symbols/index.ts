@@ -81,6 +81,11 @@ export class KernelSymbols implements Symbolizer {
     return statement;
   }
 
+  /** Every source file the line tables name, as the compiler wrote it. */
+  sourceFiles(): string[] {
+    return this.lines()?.files() ?? [];
+  }
+
   /** Whether an address is in an executable section (SHF_EXECINSTR): code, not data. */
   isCode(address: bigint): boolean {
     const SHF_ALLOC = 0x2n;

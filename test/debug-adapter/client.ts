@@ -17,8 +17,9 @@ export class DapClient {
   readonly process: ChildProcess;
   stderr = '';
 
-  constructor() {
-    this.process = spawn(process.execPath, [SAMSARA, 'dap'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  /** `cwd`: the adapter's working folder (VS Code starts it in the workspace's). */
+  constructor(cwd = ROOT) {
+    this.process = spawn(process.execPath, [SAMSARA, 'dap'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     this.process.stdout!.on('data', (d: Buffer) => this.receive(d));
     this.process.stderr!.setEncoding('utf8').on('data', (d) => { this.stderr += d; });
   }

@@ -252,6 +252,8 @@ describe('samsara dap on a demo recording', () => {
     fs.writeFileSync(badElf, Buffer.from('\x7fELF garbage'));
     expect((await c.send('launch', { recording: REC, program: badElf })).message).toMatch(/cannot read the program's symbols/);
     expect((await c.send('launch', { recording: REC, stopOnEntry: 'yes' })).message).toMatch(/"stopOnEntry" must be a boolean/);
+    // Braces in a path stay as they are in the message.
+    expect((await c.send('launch', { recording: path.join(tmp, '{abc}', 'x.rec') })).message).toContain('{abc}/x.rec: no such file');
     const unknown = await c.send('frobnicate', {});
     expect(unknown.message).toMatch(/the frobnicate request is not supported/);
     // Breakpoints on lines without code say so.
@@ -261,6 +263,22 @@ describe('samsara dap on a demo recording', () => {
     expect(b.breakpoints[0].message).toMatch(/no code for line 1 of nowhere\.c/);
     // stepping a thread that does not exist
     expect((await c.send('next', { threadId: 9 })).message).toMatch(/no thread 9/);
+  });
+
+  it('a program that is not the recorded kernel gets a warning; without sourceRoot, sources are found from the program', async () => {
+    const c = open();
+    const bench = path.join(ROOT, 'guests/bench/loop.elf');
+    await c.start({ recording: REC, program: bench });
+    await c.waitFor('stopped');
+    expect(c.output()).toMatch(/loop\.elf does not look like the kernel this recording ran/);
+    await c.close();
+    const d = (client = new DapClient(os.tmpdir()));
+    // Started from another folder, with the README's attributes only.
+    await d.request('initialize', { adapterID: 'samsara' });
+    await d.request('launch', LAUNCH);
+    const b = await d.request('setBreakpoints', { source: { path: OBJECTS }, breakpoints: [{ line: 123 }] });
+    expect(b.breakpoints[0].verified).toBe(true);
+    expect(d.output()).not.toMatch(/does not look like/);
   });
 
   it('pause interrupts a long reverseContinue; the start and end of the recording are stops', async () => {
