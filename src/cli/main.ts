@@ -10,6 +10,19 @@ import { symbolizeCommand, SYMBOLIZE_HELP } from './symbolize';
 
 export class UsageError extends Error {}
 
+/** Why a file could not be read or written, in a few words ("no such file"), from Node's error. */
+export function fileProblem(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err.code) {
+    case 'ENOENT': return 'no such file';
+    case 'EISDIR': return 'is a directory';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'ENOTDIR': return 'a folder on the path is not a folder';
+    case 'ENOSPC': return 'no space left on the device';
+    default: return err.message;
+  }
+}
+
 const COMMANDS: Record<string, { summary: string; help: string; main: (args: string[]) => Promise<number> }> = {
   run: { summary: 'run a guest machine (an ELF or a Linux Image) with its console on this terminal', help: RUN_HELP, main: runCommand },
   record: { summary: 'run a guest as `run` does and record it into a file (-o FILE)', help: RUN_HELP.replace('usage: samsara run [options] <image>', 'usage: samsara record -o FILE [options] <image>'), main: recordCommand },
@@ -54,7 +67,9 @@ export async function main(argv: string[]): Promise<number> {
     return await command.main(rest);
   } catch (e) {
     if (e instanceof UsageError || isInputError(e)) {
-      process.stderr.write(`samsara ${name}: ${(e as Error).message}\n`);
+      const err = e as NodeJS.ErrnoException;
+      const message = err.code && err.path ? `${err.path}: ${fileProblem(err)}` : err.message;
+      process.stderr.write(`samsara ${name}: ${message}\n`);
       return 2;
     }
     throw e;
@@ -66,5 +81,5 @@ function isInputError(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException).code;
   return e.name === 'BootError' || e.name === 'ElfError' || e.name === 'DwarfError' || code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
     code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' ||
-    code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR';
+    code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'EPERM';
 }

@@ -2,11 +2,12 @@
 
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import { dirname } from 'node:path';
 import { Bios } from '../emulator/loader/boot';
 import { Machine } from '../emulator/machine';
 import { FormatError, parseRecording, ParsedRecording, RecordingHeader } from '../rr/format';
 import { RecordingSink } from '../rr/recorder';
-import { UsageError } from './main';
+import { fileProblem, UsageError } from './main';
 import { RunOptions } from './run';
 
 /** Append blocks to a file as they come, so that a killed process leaves every complete block. */
@@ -15,7 +16,8 @@ export function fileSink(path: string): RecordingSink {
   try {
     fd = fs.openSync(path, 'w');
   } catch (e) {
-    throw new UsageError(`-o ${path}: ${(e as Error).message}`);
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new UsageError(`-o ${path}: ${missing ? `no such folder (${dirname(path)})` : fileProblem(e)}`);
   }
   return {
     write: (bytes) => {
@@ -60,8 +62,7 @@ export function openRecording(path: string): ParsedRecording {
   try {
     data = fs.readFileSync(path);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new UsageError(`${path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+    throw new UsageError(`${path}: ${fileProblem(e)}`);
   }
   try {
     return parseRecording(data, path);

@@ -12,7 +12,7 @@ import { RecordingTaps } from '../rr/recorder';
 import { Session } from '../rr/session';
 import { RecordingHeader } from '../rr/format';
 import { Monitor } from './monitor';
-import { UsageError } from './main';
+import { fileProblem, UsageError } from './main';
 import { Terminal } from './terminal';
 
 export const RUN_HELP = `usage: samsara run [options] <image>
@@ -142,9 +142,7 @@ export function readInput(what: string, path: string): Uint8Array {
   try {
     return fs.readFileSync(path);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
-    throw new UsageError(`${what} ${path}: ${why}`);
+    throw new UsageError(`${what} ${path}: ${fileProblem(e)}`);
   }
 }
 
@@ -171,7 +169,7 @@ async function runOrRecord(opts: RunOptions): Promise<number> {
     try {
       disk = new FileDisk(opts.drive.path, opts.drive.writable);
     } catch (e) {
-      throw new UsageError(`--drive ${opts.drive.path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+      throw new UsageError(`--drive ${opts.drive.path}: ${fileProblem(e)}`);
     }
   }
   const console = new StreamConsole(1);

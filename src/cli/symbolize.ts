@@ -23,7 +23,13 @@ export async function symbolizeCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { base: { type: 'string' } } });
   if (positionals.length < 1) throw new UsageError('an ELF file expected (usage: samsara symbolize <vmlinux> [ADDRESS...])');
   const [file, ...queries] = positionals;
-  const symbols = KernelSymbols.open(file);
+  let symbols: KernelSymbols;
+  try {
+    symbols = KernelSymbols.open(file);
+  } catch (e) {
+    if ((e as Error).name === 'ElfError' || (e as Error).name === 'DwarfError') throw new UsageError(`${file}: ${(e as Error).message}`);
+    throw e;
+  }
   const basePath = values.base;
   const strip = (f: string | undefined): string => (f && basePath && f.startsWith(basePath) ? f.slice(basePath.length).replace(/^\/+/, '') : f ?? '??');
   if (queries.length === 0) {
