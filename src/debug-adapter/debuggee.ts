@@ -121,6 +121,24 @@ export class Debuggee {
     return this.symbols?.stopLine(pc);
   }
 
+  /**
+   * Whether the program's first loaded segment is in the machine's memory at the start of the
+   * recording, at its physical address (the loader put an ELF, or the Linux Image made from it,
+   * there). Where that memory is not RAM, nothing can be said: true.
+   */
+  programMatches(): boolean {
+    const symbols = this.symbols;
+    if (!symbols) return true;
+    const PT_LOAD = 1;
+    const segment = symbols.elf.programs.find((p) => p.type === PT_LOAD && p.filesz > 0);
+    if (!segment) return true;
+    const n = Math.min(256, segment.filesz);
+    const wanted = symbols.elf.bytes(segment.offset, n);
+    const there = new Uint8Array(n);
+    if (!this.machine.bus.readPhys(Number(segment.paddr), there)) return true;
+    return Buffer.from(wanted).equals(Buffer.from(there));
+  }
+
   // --- Breakpoints ------------------------------------------------------------------------------------
 
   /** Replace one group's breakpoint addresses (source lines, functions or instructions). */
@@ -208,8 +226,8 @@ export class Debuggee {
   /**
    * Where a pc is, for stepping by lines: `depth` is the number of frames there (the function and
    * those inlined into it); `key` is the line of the frame `level` deep (1 = the real function), so
-   * that code inlined deeper counts as its call's line; `statement` says whether a statement
-   * starts at the pc.
+   * that code inlined deeper counts as its call's line; `keys` adds the other lines whose
+   * statements begin where key's row does; `statement` says whether a statement starts at the pc.
    */
   private place(pc: bigint, level = Infinity): { key: string; keys: string[]; depth: number; statement: boolean } {
     const frames = this.symbols?.locate(pc, true).frames ?? [];

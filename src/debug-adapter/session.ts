@@ -15,7 +15,7 @@ import { Debuggee, Direction, Stop } from './debuggee';
 import { disassembleAround } from './disassembly';
 import { AdapterError, ErrorCode } from './errors';
 import { LaunchArguments, validateLaunch } from './launch';
-import { SourceMap } from './sources';
+import { defaultSourceRoot, SourceMap } from './sources';
 import { backtrace, StackEntry } from './stack';
 import { hex, HartValues, Value } from './variables';
 
@@ -178,7 +178,7 @@ export class SamsaraSession extends DebugSession {
     const debuggee = new Debuggee(timeline, symbols);
     debuggee.breakpointFilter = (hart, address, position) => this.shouldStop(hart, address, position);
     const sources = new SourceMap(args.sourceRoot ?? defaultSourceRoot(symbols, args.program, this.cwd), args.sourceMap);
-    if (symbols && !programMatches(symbols, debuggee)) {
+    if (symbols && !debuggee.programMatches()) {
       const kernel = recording.header.images.find((i) => i.role === 'kernel')?.name ?? 'its kernel';
       this.output(`samsara: ${args.program} does not look like the kernel this recording ran (${kernel}): its first loaded bytes are not in the machine's memory at the start; symbols and lines may be wrong\n`, 'important');
     }
@@ -575,36 +575,6 @@ export class SamsaraSession extends DebugSession {
   private output(text: string, category: 'console' | 'stderr' | 'important' = 'console'): void {
     this.sendEvent(new OutputEvent(text, category));
   }
-}
-
-/**
- * Where relative DWARF paths are found when the launch gives no sourceRoot: the nearest folder, from
- * the program's own upwards, in which the first relative source file exists (the demo's paths are
- * relative to the repository); else the adapter's working folder.
- */
-function defaultSourceRoot(symbols: KernelSymbols | undefined, program: string | undefined, cwd: string): string {
-  const relative = symbols?.sourceFiles().find((f) => !path.isAbsolute(f));
-  if (!relative || !program) return cwd;
-  for (let dir = path.dirname(program); ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, relative))) return dir;
-    if (path.dirname(dir) === dir) return cwd;
-  }
-}
-
-/**
- * Whether the program's first loaded segment is in the machine's memory at the start of the
- * recording, at its physical address (the loader put an ELF, or the Linux Image made from it,
- * there). Where that memory is not RAM, nothing can be said: true.
- */
-function programMatches(symbols: KernelSymbols, d: Debuggee): boolean {
-  const PT_LOAD = 1;
-  const segment = symbols.elf.programs.find((p) => p.type === PT_LOAD && p.filesz > 0);
-  if (!segment) return true;
-  const n = Math.min(256, segment.filesz);
-  const wanted = symbols.elf.bytes(segment.offset, n);
-  const there = new Uint8Array(n);
-  if (!d.machine.bus.readPhys(Number(segment.paddr), there)) return true;
-  return Buffer.from(wanted).equals(Buffer.from(there));
 }
 
 /** "0xADDR" (or a decimal number) plus a byte offset. */

@@ -1,7 +1,9 @@
 // Source paths between the DWARF (as the compiler saw them: relative to the build folder, or absolute
 // on the build machine) and the client (absolute paths on this machine).
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { KernelSymbols } from '../symbols';
 
 export class SourceMap {
   /** Longest prefix first, so that the most specific mapping wins. */
@@ -32,5 +34,19 @@ export class SourceMap {
     const rel = path.relative(this.root, clientPath);
     if (!rel.startsWith('..') && !path.isAbsolute(rel)) out.push(rel);
     return [...new Set(out)];
+  }
+}
+
+/**
+ * Where relative DWARF paths are found when the launch gives no sourceRoot: the nearest folder, from
+ * the program's own upwards, in which the first relative source file exists (the demo's paths are
+ * relative to the repository); else the adapter's working folder.
+ */
+export function defaultSourceRoot(symbols: KernelSymbols | undefined, program: string | undefined, cwd: string): string {
+  const relative = symbols?.sourceFiles().find((f) => !path.isAbsolute(f));
+  if (!relative || !program) return cwd;
+  for (let dir = path.dirname(program); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, relative))) return dir;
+    if (path.dirname(dir) === dir) return cwd;
   }
 }
