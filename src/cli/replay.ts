@@ -33,8 +33,10 @@ export async function replayCommand(args: string[]): Promise<number> {
   const console = new StreamConsole(1);
   const out = values.quiet ? { write: () => {} } : console;
   let replayer: Replayer;
+  let start = 0;
   try {
     replayer = new Replayer(recording, out, file);
+    start = replayer.position; // a recording started from the monitor begins where the run was
     while (!replayer.ended) {
       const before = replayer.position;
       replayer.runTo(before + 20_000_000);
@@ -57,7 +59,8 @@ export async function replayCommand(args: string[]): Promise<number> {
     return 0;
   }
   const end = replayer.ended;
-  process.stderr.write(`samsara replay: replayed ${end.position} steps to the end (${end.reason}${end.reason === 'poweroff' ? `, code ${end.code}` : ''})\n`);
+  const span = start === 0 ? '' : ` (positions ${start}..${end.position})`;
+  process.stderr.write(`samsara replay: replayed ${end.position - start} steps${span} to the end (${end.reason}${end.reason === 'poweroff' ? `, code ${end.code}` : ''})\n`);
   return 0;
 }
 

@@ -56,11 +56,17 @@ describe.skipIf(!hasCommand(CC))('the monitor', () => {
     const code = await closed;
     expect(code).toBe(0);
     expect(stderr).toMatch(/hart 0: pc 0x[0-9a-f]+/);
-    for (const f of [a, b]) {
+    const stoppedAt = [...stderr.matchAll(/recording stopped at position (\d+): (\d+) steps/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(stoppedAt).toHaveLength(2);
+    [a, b].forEach((f, i) => {
       const r = samsara(['replay', f]);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toMatch(/replayed \d+ steps to the end \(stopped\)/);
-    }
+      // A recording made from the monitor starts where the run was: it holds the steps recorded.
+      const m = /replayed (\d+) steps \(positions (\d+)\.\.(\d+)\) to the end \(stopped\)/.exec(r.stderr);
+      expect(m, r.stderr).not.toBeNull();
+      expect(Number(m![1])).toBe(stoppedAt[i][1]);
+      expect(Number(m![3])).toBe(stoppedAt[i][0]);
+    });
     const infoA = samsara(['info', a]).stdout;
     expect(infoA).toMatch(/ends: stopped at position \d+/);
   }, 60_000);
