@@ -98,7 +98,7 @@ export class SamsaraSession extends DebugSession {
     stepIn: (a: DebugProtocol.StepInArguments) => this.step(a, 'forward', false),
     stepBack: (a: DebugProtocol.StepBackArguments) => this.step(a, 'backward', true),
     stepOut: (a: DebugProtocol.StepOutArguments) => this.stepOut(a.threadId, 'forward'),
-    'samsara/reverseStepOut': (a: { threadId: number }) => this.stepOut(a.threadId, 'backward'),
+    'samsara/reverseStepOut': (a: { threadId?: number }) => this.stepOut(a.threadId ?? this.session().debuggee.currentHart() + 1, 'backward'),
     'samsara/seek': (a: { position: number }) => this.seek(a),
     'samsara/position': () => this.position(),
     'samsara/timeline': (a: { buckets?: number }) => this.timelineOverview(a),
@@ -417,6 +417,9 @@ export class SamsaraSession extends DebugSession {
     const { debuggee, values } = this.stoppedSession();
     const frame = a.frameId !== undefined ? this.frame(a.frameId) : undefined;
     const h = frame?.hart ?? debuggee.currentHart();
+    if (a.context === 'repl' && /^\s*seek\b/.test(a.expression) && !/^\s*seek\s+\d+\s*$/.test(a.expression)) {
+      throw new AdapterError(ErrorCode.BadExpression, 'usage: seek POSITION (a whole number: instructions and exceptions of all harts since the start)', false);
+    }
     const command = /^\s*(when|seek\s+\d+)\s*$/.exec(a.expression);
     if (a.context === 'repl' && command) {
       if (command[1] !== 'when') this.seekTo(Number(command[1].split(/\s+/)[1]));

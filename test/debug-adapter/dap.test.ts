@@ -221,6 +221,7 @@ describe('samsara dap on a demo recording', () => {
     expect(tl.interrupts.length).toBeLessThanOrEqual(100);
     expect(tl.checkpoints[0]).toBe(0);
     expect((await c.send('samsara/timeline', { buckets: 0 })).message).toMatch(/buckets must be 1 to 8192/);
+    expect((await c.send('evaluate', { expression: 'seek', context: 'repl' })).message).toMatch(/^usage: seek POSITION/);
     const bad = await c.send('evaluate', { expression: 'no_such_thing', context: 'repl' });
     expect(bad.success).toBe(false);
     expect(bad.message).toContain("cannot evaluate 'no_such_thing'");
