@@ -57,7 +57,7 @@ export function recordingHeader(
 }
 
 /** Open a recording; a bad file gives a UsageError that names the problem. */
-export function openRecording(path: string): ParsedRecording {
+export function openRecording(path: string, options: { untilDamage?: boolean } = {}): ParsedRecording {
   let data: Uint8Array;
   try {
     data = fs.readFileSync(path);
@@ -65,7 +65,7 @@ export function openRecording(path: string): ParsedRecording {
     throw new UsageError(`${path}: ${fileProblem(e)}`);
   }
   try {
-    return parseRecording(data, path);
+    return parseRecording(data, path, options);
   } catch (e) {
     if (e instanceof FormatError) throw new UsageError(e.message);
     throw e;

@@ -68,7 +68,8 @@ export async function infoCommand(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   if (positionals.length !== 1) throw new UsageError('one recording expected (usage: samsara info <recording>)');
   const file = positionals[0];
-  const rec = openRecording(file);
+  // info shows what can be read of a damaged file: the header and the blocks before the damage.
+  const rec = openRecording(file, { untilDamage: true });
   const h = rec.header;
   const lines = [
     `${file}: Samsara Replay recording, format version ${rec.version}, made by samsara ${h.samsara} on ${h.created}`,
@@ -82,7 +83,11 @@ export async function infoCommand(args: string[]): Promise<number> {
   const stats = EventStats.of(rec, file);
   const e = stats.end;
   const end = e && `${e.reason}${e.reason === 'poweroff' ? ` (code ${e.code})` : ''} at position ${e.position}`;
-  lines.push(`  ends: ${end ?? 'no end event (the recording was cut off)'}`);
+  lines.push(`  ends: ${end ?? `no end event (the recording ${rec.damaged ? 'is damaged' : 'was cut off'})`}`);
   process.stdout.write(lines.join('\n') + '\n' + stats.format(fs.statSync(file).size) + '\n');
+  if (rec.damaged) {
+    process.stderr.write(`samsara info: ${rec.damaged.message}; the statistics are those of the blocks before it\n`);
+    return 2;
+  }
   return 0;
 }

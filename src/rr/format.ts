@@ -162,13 +162,17 @@ export interface ParsedRecording {
   readonly blocks: readonly Block[];
   /** Set when the file ends inside a block: where the last complete block ends, and the file's size. */
   readonly truncated?: { readonly at: number; readonly size: number };
+  /** With `untilDamage`: the damaged block the reading stopped at, and what is wrong with it. */
+  readonly damaged?: { readonly block: number; readonly at: number; readonly message: string };
 }
 
 /**
  * Read a recording. Throws FormatError, naming the problem (and the block, for corruption), for
- * anything but a clean end or a cut-off final block.
+ * anything but a clean end or a cut-off final block. With `untilDamage` (for looking at a damaged
+ * file, never for replaying it), a damaged block after the snapshot ends the blocks read instead,
+ * and `damaged` says which and why.
  */
-export function parseRecording(data: Uint8Array, name = 'recording'): ParsedRecording {
+export function parseRecording(data: Uint8Array, name = 'recording', options: { untilDamage?: boolean } = {}): ParsedRecording {
   const magic = new TextEncoder().encode(MAGIC);
   if (data.length < magic.length || !magic.every((b, i) => data[i] === b)) {
     throw new FormatError(`${name}: not a Samsara Replay recording (bad magic)`);
@@ -196,43 +200,50 @@ export function parseRecording(data: Uint8Array, name = 'recording'): ParsedReco
   let pos = r.pos;
   let truncated: ParsedRecording['truncated'];
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let damaged: ParsedRecording['damaged'];
   while (pos < data.length) {
     const sequence = blocks.length;
-    if (pos + BLOCK_HEADER > data.length) { truncated = { at: pos, size: data.length }; break; }
-    if (view.getUint32(pos, true) !== BLOCK_MAGIC) {
-      throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (bad block magic)`);
-    }
-    if (crc32(data.subarray(pos, pos + 17)) !== view.getUint32(pos + 17, true)) {
-      throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (header checksum mismatch)`);
-    }
-    const kind = view.getUint8(pos + 4);
-    const storedLength = view.getUint32(pos + 9, true);
-    const rawLength = view.getUint32(pos + 13, true);
-    if (pos + BLOCK_HEADER + storedLength > data.length) { truncated = { at: pos, size: data.length }; break; }
-    const stored = data.subarray(pos + BLOCK_HEADER, pos + BLOCK_HEADER + storedLength);
-    if (crc32(stored) !== view.getUint32(pos + 21, true)) {
-      throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (checksum mismatch)`);
-    }
-    if (view.getUint32(pos + 5, true) !== sequence) {
-      throw new FormatError(`${name}: block ${sequence} at byte ${pos} is out of order (it says ${view.getUint32(pos + 5, true)})`);
-    }
-    if (kind !== BlockKind.Snapshot && kind !== BlockKind.Events) {
-      throw new FormatError(`${name}: block ${sequence} at byte ${pos} has unknown kind ${kind}`);
-    }
-    let payload: Uint8Array;
     try {
-      payload = inflateSync(stored, { out: new Uint8Array(rawLength) });
-    } catch {
-      throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (cannot decompress)`);
+      if (pos + BLOCK_HEADER > data.length) { truncated = { at: pos, size: data.length }; break; }
+      if (view.getUint32(pos, true) !== BLOCK_MAGIC) {
+        throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (bad block magic)`);
+      }
+      if (crc32(data.subarray(pos, pos + 17)) !== view.getUint32(pos + 17, true)) {
+        throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (header checksum mismatch)`);
+      }
+      const kind = view.getUint8(pos + 4);
+      const storedLength = view.getUint32(pos + 9, true);
+      const rawLength = view.getUint32(pos + 13, true);
+      if (pos + BLOCK_HEADER + storedLength > data.length) { truncated = { at: pos, size: data.length }; break; }
+      const stored = data.subarray(pos + BLOCK_HEADER, pos + BLOCK_HEADER + storedLength);
+      if (crc32(stored) !== view.getUint32(pos + 21, true)) {
+        throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (checksum mismatch)`);
+      }
+      if (view.getUint32(pos + 5, true) !== sequence) {
+        throw new FormatError(`${name}: block ${sequence} at byte ${pos} is out of order (it says ${view.getUint32(pos + 5, true)})`);
+      }
+      if (kind !== BlockKind.Snapshot && kind !== BlockKind.Events) {
+        throw new FormatError(`${name}: block ${sequence} at byte ${pos} has unknown kind ${kind}`);
+      }
+      let payload: Uint8Array;
+      try {
+        payload = inflateSync(stored, { out: new Uint8Array(rawLength) });
+      } catch {
+        throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (cannot decompress)`);
+      }
+      if (payload.length !== rawLength) throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (length mismatch)`);
+      blocks.push({ kind, sequence, offset: pos, payload });
+      pos += BLOCK_HEADER + storedLength;
+    } catch (e) {
+      if (!(e instanceof FormatError) || !options.untilDamage || blocks.length === 0) throw e;
+      damaged = { block: sequence, at: pos, message: e.message };
+      break;
     }
-    if (payload.length !== rawLength) throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (length mismatch)`);
-    blocks.push({ kind, sequence, offset: pos, payload });
-    pos += BLOCK_HEADER + storedLength;
   }
   if (blocks.length === 0 || blocks[0].kind !== BlockKind.Snapshot) {
     throw new FormatError(`${name}: no initial snapshot${truncated ? ' (the file is cut off before it)' : ''}`);
   }
-  return { version, header, blocks, truncated };
+  return { version, header, blocks, truncated, damaged };
 }
 
 /** The events of an events block; the payload begins with the block's start position. */

@@ -99,6 +99,13 @@ describe('damaged recordings', () => {
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(new RegExp(`block ${mid.sequence} at byte ${mid.offset} is (corrupt|out of order)`));
+      // info still shows the header and the statistics of the blocks before the damage.
+      const info = samsara(['info', f]);
+      expect(info.code).toBe(2);
+      expect(info.stdout).toMatch(/Samsara Replay recording, format version \d+/);
+      expect(info.stdout).toContain(`blocks: ${mid.sequence}`);
+      expect(info.stdout).toContain('ends: no end event (the recording is damaged)');
+      expect(info.stderr).toMatch(new RegExp(`block ${mid.sequence} at byte ${mid.offset} is (corrupt|out of order).*; the statistics are those of the blocks before it`));
     }
   });
 
