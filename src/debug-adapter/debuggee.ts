@@ -466,8 +466,8 @@ export class Debuggee {
   }
 
   private async runForward(): Promise<Stop> {
-    for (;;) {
-      const r = this.timeline.continueForward(this.timeline.position + SLICE_STEPS);
+    for (let slice = 0; ; slice++) {
+      const r = this.timeline.continueForward(this.timeline.position + SLICE_STEPS, slice === 0);
       if (r.kind !== 'limit') return this.stop(r);
       await yieldToEvents();
       if (this.pauseRequested) return { reason: 'pause', hart: this.currentHart() };

@@ -243,8 +243,8 @@ class Connection {
       if (how === 'step') event = t.stepForward(this.cThread);
       else if (how === 'reverse-step') event = t.stepBackward(this.cThread);
       else if (how === 'continue') {
-        for (;;) {
-          const r = t.continueForward(t.timeline.position + SLICE_STEPS);
+        for (let slice = 0; ; slice++) {
+          const r = t.continueForward(t.timeline.position + SLICE_STEPS, slice === 0);
           if (r !== 'limit') { event = r; break; }
           await new Promise((resolve) => setImmediate(resolve));
           if (this.interrupted) { event = { kind: 'interrupt', thread: t.threadAtPosition() }; break; }

@@ -166,9 +166,9 @@ export class ReplayTarget {
     return this.event(this.timeline.stepBackward(this.hartOf(thread)), thread);
   }
 
-  /** Continue forward until a stop, or `until` ({ kind: 'limit' } then). */
-  continueForward(until?: number): StopEvent | 'limit' {
-    const r = this.timeline.continueForward(until);
+  /** Continue forward until a stop, or `until` ({ kind: 'limit' } then); `stepOver` false for a later slice of one continue. */
+  continueForward(until?: number, stepOver = true): StopEvent | 'limit' {
+    const r = this.timeline.continueForward(until, stepOver);
     return r.kind === 'limit' ? 'limit' : this.event(r, this.threadAtPosition());
   }
 

@@ -229,15 +229,19 @@ export class Timeline {
    * stop there ({ kind: 'limit' }) if nothing is hit before: a caller that must stay responsive
    * (to an interrupt from gdb, say) continues in slices.
    */
-  continueForward(until = this.end): StopReason {
+  continueForward(until = this.end, stepOver = true): StopReason {
     this.hits = [];
     try {
-      this.armStepOver();
+      // The hart about to take the next step goes past a breakpoint it sits on (it stopped there);
+      // a later slice of the same continue (stepOver false) does not, or a hit that happens to
+      // fall at a slice's end would be lost.
+      this.armStepOver(stepOver ? this.hartAt(this.position) : undefined);
       for (;;) {
         this.forward(until);
+        const stoppedHart = this.replayer.stoppedBy?.hart;
         const hit = this.takeHit();
         if (hit === 'passed') {
-          this.armStepOver();
+          this.armStepOver(stoppedHart);
           continue;
         }
         if (hit) return hit.reason;
@@ -296,13 +300,14 @@ export class Timeline {
     this.hits = [];
     const all: Hit[] = [];
     try {
-      this.armStepOver();
+      this.armStepOver(undefined); // a hit at the interval's first position counts
       while (this.position < end) {
         this.forward(end);
+        const stoppedHart = this.replayer.stoppedBy?.hart;
         const hit = this.takeHit();
         if (hit) {
           if (hit !== 'passed') all.push(hit);
-          this.armStepOver();
+          this.armStepOver(stoppedHart);
         } else if (!this.replayer.stoppedBy) break;
       }
     } finally {
@@ -329,9 +334,14 @@ export class Timeline {
   }
 
   /** Make every hart that sits on a breakpoint execute that instruction once when it runs on. */
-  private armStepOver(): void {
+  /**
+   * Make hart `hart` (the one that stopped, or is about to step) execute the instruction it sits on
+   * once even if a breakpoint is there; no other hart: each of them stops at a breakpoint it sits
+   * on when it next runs.
+   */
+  private armStepOver(hart: number | undefined): void {
     for (const h of this.machine.harts) {
-      h.stepOverArmed = this.breakpointPcs.includes(BigInt.asUintN(64, BigInt(h.pc)));
+      h.stepOverArmed = h.id === hart && this.breakpointPcs.includes(BigInt.asUintN(64, BigInt(h.pc)));
       h.stepOverLo = h.pcLo;
       h.stepOverHi = h.pcHi;
     }

@@ -135,6 +135,27 @@ describe('the timeline', () => {
     expect(tl.position).toBe(hitAt);
   });
 
+  it('a continue in slices stops at a hit that falls exactly at a slice boundary, and a backward search at a checkpoint\'s position', () => {
+    if (!hasCommand('riscv64-unknown-elf-nm')) return;
+    const nm = spawnSync('riscv64-unknown-elf-nm', [DEMO], { encoding: 'utf8' });
+    const put = BigInt('0x' + /^([0-9a-f]+) T obj_put$/m.exec(nm.stdout)![1]);
+    const tl = new Timeline(rec.recording, undefined, { interval: 100_000 });
+    tl.setBreakpoints([put]);
+    expect(tl.continueForward().kind).toBe('breakpoint');
+    const first = tl.position;
+    tl.seek(tl.start);
+    // A slice that ends at the hit's position, then the next slice of the same continue.
+    expect(tl.continueForward(first).kind).toBe('limit');
+    expect(tl.position).toBe(first);
+    const r = tl.continueForward(first + 1_000_000, false);
+    expect(r.kind).toBe('breakpoint');
+    expect(tl.position).toBe(first);
+    // From a little after it, backward: the hit is found wherever the checkpoints fall.
+    tl.seek(first + 5);
+    expect(tl.continueBackward().kind).toBe('breakpoint');
+    expect(tl.position).toBe(first);
+  });
+
   it('a backward watchpoint on the corrupted reference count stops at the racy store in obj_put', () => {
     if (!hasCommand('riscv64-unknown-elf-nm')) return;
     // The oops names the object: obj_put's argument, a0.
