@@ -26,6 +26,9 @@ export async function dapCommand(args: string[]): Promise<number> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0 to 65535 (got ${values.port})`);
   const host = values.host ?? '127.0.0.1';
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
+    process.stderr.write(`samsara dap: warning: listening on ${host}: anyone who can reach it can open files this user can read (there is no authentication)\n`);
+  }
   const server = net.createServer((socket) => {
     const session = new SamsaraSession();
     session.setRunAsServer(true);

@@ -45,8 +45,6 @@ export interface DataBreakpoint {
 
 export type Group = 'source' | 'function' | 'instruction';
 
-/** A line key: file and line, or '' where there is no line information. */
-
 export class Debuggee {
   private readonly groups = new Map<Group, bigint[]>();
   /** Every user breakpoint address, of all groups. */
@@ -145,10 +143,6 @@ export class Debuggee {
   setBreakpoints(group: Group, addresses: bigint[]): void {
     this.groups.set(group, addresses.map((a) => BigInt.asUintN(64, a)));
     this.applyBreakpoints();
-  }
-
-  isBreakpoint(address: bigint): boolean {
-    return this.user.has(address);
   }
 
   private applyBreakpoints(): void {
@@ -308,11 +302,11 @@ export class Debuggee {
    * instruction at a time; without a sized function around the pc, by single steps.
    */
   private async lineBackward(h: number): Promise<Stop> {
-    const origin = this.timeline.position;
+    const steps = this.hart(h).steps; // the hart's own progress (other harts' steps interleave)
     const start = this.place(this.pc(h));
     const first = await this.runStart(h, start.key, start.depth);
     if (first !== 'found') return first;
-    if (this.timeline.position < origin) return { reason: 'step', hart: h }; // it was in the middle of its line
+    if (this.hart(h).steps < steps) return { reason: 'step', hart: h }; // it was in the middle of its line
     // At the start of its line: one step back is the previous line's last instruction.
     const { stop } = await this.stepOverCalls(h, 'backward');
     if (stop) return stop;
@@ -329,7 +323,7 @@ export class Debuggee {
    */
   private async runStart(h: number, key: string, level: number): Promise<Stop | 'found'> {
     const bounds = this.outsideLine(h, key, level);
-    if (!bounds) return this.runStartBySteps(h, key, level);
+    if (!bounds || bounds.inFunction.length + bounds.callSites.length === 0) return this.runStartBySteps(h, key, level);
     const sp0 = this.reg(h, 2);
     const r = await this.runUntil(h, 'backward', [...bounds.inFunction, ...bounds.callSites], (sp) => sp >= sp0);
     if (r.reason === 'start') return 'found'; // the run began with the recording
@@ -420,10 +414,12 @@ export class Debuggee {
   async stepOutInline(h: number, direction: Direction): Promise<Stop> {
     this.pauseRequested = false;
     const level = this.place(this.pc(h)).depth;
+    const sp0 = this.reg(h, 2);
     for (let n = 1; ; n++) {
       const { stop } = await this.stepOverCalls(h, direction);
       if (stop) return stop;
-      if (this.place(this.pc(h)).depth < level) return { reason: 'step', hart: h };
+      // Out of the inlined code, or out of the function it is inlined in (a return, or its entry).
+      if (this.place(this.pc(h)).depth < level || this.reg(h, 2) > sp0) return { reason: 'step', hart: h };
       if (await this.pausedAfter(n)) return { reason: 'pause', hart: h };
     }
   }

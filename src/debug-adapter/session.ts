@@ -56,6 +56,9 @@ export class SamsaraSession extends DebugSession {
   };
   private running = false;
   private terminated = false;
+  /** The hart the last stop was about: memory, disassembly and expressions without a frame use it. */
+  private stopHart = 0;
+  private columnsStartAt1 = true;
   private linesStartAt1 = true;
   private nextBreakpointId = 1;
   private readonly sourceBreakpoints = new Map<string, UserBreakpoint[]>();
@@ -98,7 +101,7 @@ export class SamsaraSession extends DebugSession {
     stepIn: (a: DebugProtocol.StepInArguments) => this.step(a, 'forward', false),
     stepBack: (a: DebugProtocol.StepBackArguments) => this.step(a, 'backward', true),
     stepOut: (a: DebugProtocol.StepOutArguments) => this.stepOut(a.threadId, 'forward'),
-    'samsara/reverseStepOut': (a: { threadId?: number }) => this.stepOut(a.threadId ?? this.session().debuggee.currentHart() + 1, 'backward'),
+    'samsara/reverseStepOut': (a: { threadId?: number }) => this.stepOut(a.threadId ?? this.stopHart + 1, 'backward'),
     'samsara/seek': (a: { position: number }) => this.seek(a),
     'samsara/position': () => this.position(),
     'samsara/timeline': (a: { buckets?: number }) => this.timelineOverview(a),
@@ -135,6 +138,7 @@ export class SamsaraSession extends DebugSession {
 
   private initialize(a: DebugProtocol.InitializeRequestArguments): DebugProtocol.Capabilities {
     this.linesStartAt1 = a.linesStartAt1 ?? true;
+    this.columnsStartAt1 = a.columnsStartAt1 ?? true;
     return {
       supportsConfigurationDoneRequest: true,
       supportsStepBack: true,
@@ -307,7 +311,7 @@ export class SamsaraSession extends DebugSession {
     if (a.variablesReference !== undefined && !a.asAddress) return { dataId: null, description: `${a.name} is a register: data breakpoints watch memory (add one by address)` };
     let address: bigint;
     try {
-      address = BigInt(values.evaluate(debuggee.currentHart(), a.name).value.split(' ')[0]);
+      address = BigInt(values.evaluate(this.stopHart, a.name).value.split(' ')[0]);
     } catch {
       return { dataId: null, description: `'${a.name}' is not an address` };
     }
@@ -323,7 +327,7 @@ export class SamsaraSession extends DebugSession {
       const kind = b.accessType === 'read' ? 'read' : b.accessType === 'readWrite' ? 'access' : 'write';
       return { address: BigInt(m[1]), length: Number(m[2]), kind } as const;
     });
-    const { unmapped } = debuggee.setDataBreakpoints(debuggee.currentHart(), parsed);
+    const { unmapped } = debuggee.setDataBreakpoints(this.stopHart, parsed);
     return {
       breakpoints: parsed.map((p) => (unmapped.includes(p)
         ? { id: this.nextBreakpointId++, verified: false, message: `${hex(p.address)} is not mapped for this hart now` }
@@ -359,7 +363,7 @@ export class SamsaraSession extends DebugSession {
         id,
         name: `${e.function ?? hex(e.pc)}${e.inlined ? ' [inlined]' : ''}${e.trap ? ` [${e.trap}]` : ''}`,
         line: line !== undefined ? (this.linesStartAt1 ? line : line - 1) : 0,
-        column: this.linesStartAt1 ? 1 : 0,
+        column: this.columnsStartAt1 ? 1 : 0,
         source: at ? { name: path.basename(at.path), path: at.path } : e.file ? this.source(e.file) : undefined,
         instructionPointerReference: hex(e.pc),
         presentationHint: e.file ? 'normal' : 'subtle',
@@ -416,7 +420,7 @@ export class SamsaraSession extends DebugSession {
   private evaluate(a: DebugProtocol.EvaluateArguments): DebugProtocol.EvaluateResponse['body'] {
     const { debuggee, values } = this.stoppedSession();
     const frame = a.frameId !== undefined ? this.frame(a.frameId) : undefined;
-    const h = frame?.hart ?? debuggee.currentHart();
+    const h = frame?.hart ?? this.stopHart;
     if (a.context === 'repl' && /^\s*seek\b/.test(a.expression) && !/^\s*seek\s+\d+\s*$/.test(a.expression)) {
       throw new AdapterError(ErrorCode.BadExpression, 'usage: seek POSITION (a whole number: instructions and exceptions of all harts since the start)', false);
     }
@@ -434,8 +438,9 @@ export class SamsaraSession extends DebugSession {
     const { debuggee } = this.stoppedSession();
     const address = parseAddress(a.memoryReference, a.offset);
     if (address === undefined) throw new AdapterError(ErrorCode.BadRequest, `readMemory: not an address: ${a.memoryReference}`);
+    if (!Number.isInteger(a.count) || a.count < 0) throw new AdapterError(ErrorCode.BadRequest, `readMemory: count must be a whole number (got ${JSON.stringify(a.count)})`);
     const count = Math.min(a.count, 1 << 20);
-    const h = debuggee.currentHart();
+    const h = this.stopHart;
     // Readable bytes up to the first unmapped page (a page at a time).
     const chunks: Uint8Array[] = [];
     let done = 0;
@@ -453,7 +458,11 @@ export class SamsaraSession extends DebugSession {
     const { debuggee } = this.stoppedSession();
     const address = parseAddress(a.memoryReference, a.offset);
     if (address === undefined) throw new AdapterError(ErrorCode.BadRequest, `disassemble: not an address: ${a.memoryReference}`);
-    return { instructions: disassembleAround(debuggee, debuggee.currentHart(), address, a.instructionOffset ?? 0, a.instructionCount, (p) => this.source(p)) };
+    const offset = a.instructionOffset ?? 0;
+    if (!Number.isInteger(offset) || Math.abs(offset) > 4096 || !Number.isInteger(a.instructionCount)) {
+      throw new AdapterError(ErrorCode.BadRequest, `disassemble: instructionOffset must be -4096 to 4096 and instructionCount a whole number`);
+    }
+    return { instructions: disassembleAround(debuggee, this.stopHart, address, offset, a.instructionCount, (p) => this.source(p)) };
   }
 
   /** The recording at a glance for the timeline view, with where the debugger is and its checkpoints. */
@@ -540,6 +549,7 @@ export class SamsaraSession extends DebugSession {
     const { debuggee } = this.session();
     this.invalidate();
     const hart = 'hart' in stop ? stop.hart : debuggee.currentHart();
+    this.stopHart = hart;
     const e = new StoppedEvent(reason ?? stop.reason, hart + 1) as DebugProtocol.StoppedEvent;
     e.body.allThreadsStopped = true;
     const at = `position ${debuggee.timeline.position}`;
@@ -582,6 +592,6 @@ export class SamsaraSession extends DebugSession {
 
 /** "0xADDR" (or a decimal number) plus a byte offset. */
 function parseAddress(reference: string, offset = 0): bigint | undefined {
-  if (!/^(0x[0-9a-f]+|\d+)$/i.test(reference.trim())) return undefined;
+  if (typeof reference !== 'string' || !Number.isInteger(offset) || !/^(0x[0-9a-f]+|\d+)$/i.test(reference.trim())) return undefined;
   return BigInt.asUintN(64, BigInt(reference.trim()) + BigInt(offset));
 }

@@ -140,8 +140,8 @@ export class HartValues {
       return { ...this.value(text, v, true), raw: v };
     }
     const csr = csrList().find((c) => c.name === text.replace(/^\$/, ''));
-    if (csr) {
-      const v = peekCsr(this.d.hart(h), csr.num)!;
+    const v = csr && peekCsr(this.d.hart(h), csr.num);
+    if (csr && v !== undefined) {
       return { ...this.value(text, v), raw: v };
     }
     if (/^(0x[0-9a-f]+|\d+)$/i.test(text)) {

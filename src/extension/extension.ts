@@ -15,7 +15,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
       // process.execPath is Node in code-server and Electron in desktop VS Code, which runs as Node
       // with ELECTRON_RUN_AS_NODE.
-      createDebugAdapterDescriptor: () => new vscode.DebugAdapterExecutable(process.execPath, [samsara, 'dap'], { env: { ELECTRON_RUN_AS_NODE: '1' } }),
+      // In the workspace folder, so that relative paths in a configuration mean what they say.
+      createDebugAdapterDescriptor: (session) => new vscode.DebugAdapterExecutable(process.execPath, [samsara, 'dap'], { env: { ELECTRON_RUN_AS_NODE: '1' }, cwd: session.workspaceFolder?.uri.fsPath }),
     }),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider()),
   );

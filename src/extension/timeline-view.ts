@@ -2,6 +2,7 @@
 // steps it took, with its interrupts, system calls, exceptions and inputs, the checkpoints, and
 // where the debugger is. A click seeks there. The drawing is media/timeline.js, in a webview.
 
+import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 
 export const TIMELINE_VIEW = 'samsara.timeline';
@@ -17,7 +18,7 @@ export class TimelineView implements vscode.WebviewViewProvider {
     const media = vscode.Uri.joinPath(this.extensionUri, 'media');
     view.webview.options = { enableScripts: true, localResourceRoots: [media] };
     const script = view.webview.asWebviewUri(vscode.Uri.joinPath(media, 'timeline.js'));
-    const nonce = Array.from({ length: 32 }, () => Math.floor(Math.random() * 36).toString(36)).join('');
+    const nonce = crypto.randomBytes(16).toString('hex');
     view.webview.html = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${view.webview.cspSource} 'unsafe-inline'; script-src 'nonce-${nonce}';">
@@ -27,7 +28,8 @@ canvas { width: 100%; cursor: crosshair; display: block; } #status { margin-top:
 </head><body><div id="empty">No Samsara Replay session.</div><canvas id="timeline" height="0" aria-label="Samsara Timeline"></canvas><div id="status"></div>
 <script nonce="${nonce}" src="${script}"></script></body></html>`;
     view.webview.onDidReceiveMessage((m: { type: string; position?: number }) => {
-      if (m.type === 'seek' && typeof m.position === 'number' && this.session) void this.session.customRequest('samsara/seek', { position: Math.round(m.position) });
+      // Refused while a motion runs (the adapter says so): the click is then dropped.
+      if (m.type === 'seek' && Number.isFinite(m.position) && this.session) this.session.customRequest('samsara/seek', { position: Math.round(m.position!) }).then(undefined, () => {});
     });
     view.onDidChangeVisibility(() => this.session && void this.refresh(this.session));
     if (this.session) void this.refresh(this.session);
