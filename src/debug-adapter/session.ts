@@ -284,6 +284,15 @@ export class SamsaraSession extends DebugSession {
    * condition stops when it holds (or cannot be evaluated: then it says why); a log point prints its
    * message and does not stop.
    */
+  /** Whether a breakpoint's condition holds now (no condition: it does). */
+  private holds(hart: number, b: UserBreakpoint): boolean {
+    try {
+      return !b.condition || this.session().values.condition(hart, b.condition);
+    } catch {
+      return true; // a condition that cannot be evaluated stops (shouldStop says why)
+    }
+  }
+
   private shouldStop(hart: number, address: bigint, position: number): boolean {
     const { values } = this.session();
     let stop = false;
@@ -320,7 +329,9 @@ export class SamsaraSession extends DebugSession {
   }
 
   private setDataBreakpoints(a: DebugProtocol.SetDataBreakpointsArguments): { breakpoints: DebugProtocol.Breakpoint[] } {
-    const { debuggee } = this.stoppedSession();
+    // VS Code sends this while running too (when one is removed): the addresses are translated
+    // through the stopped hart's page tables as they are now.
+    const { debuggee } = this.session();
     const parsed = a.breakpoints.map((b) => {
       const m = /^(0x[0-9a-f]+)\/(\d+)$/i.exec(b.dataId);
       if (!m) throw new AdapterError(ErrorCode.BadRequest, `setDataBreakpoints: bad dataId ${JSON.stringify(b.dataId)}`);
@@ -553,7 +564,7 @@ export class SamsaraSession extends DebugSession {
     const e = new StoppedEvent(reason ?? stop.reason, hart + 1) as DebugProtocol.StoppedEvent;
     e.body.allThreadsStopped = true;
     const at = `position ${debuggee.timeline.position}`;
-    if (stop.reason === 'breakpoint') e.body.hitBreakpointIds = (this.byAddress.get(stop.address) ?? []).filter((b) => !b.logMessage).map((b) => b.id);
+    if (stop.reason === 'breakpoint') e.body.hitBreakpointIds = (this.byAddress.get(stop.address) ?? []).filter((b) => !b.logMessage && this.holds(hart, b)).map((b) => b.id);
     if (stop.reason === 'data breakpoint') e.body.description = `${stop.access} of ${hex(stop.address)} (${at})`;
     if (stop.reason === 'start') e.body.description = `Start of the recording (${at})`;
     if (stop.reason === 'end') e.body.description = `End of the recording (${at})`;

@@ -180,6 +180,25 @@ describe('samsara dap on a demo recording', () => {
     expect(backs).toEqual([...puts].reverse());
   });
 
+  it('a stop names only the breakpoints whose condition holds there', async () => {
+    const c = open();
+    let src: any;
+    let fn: any;
+    await c.start(LAUNCH, async () => {
+      src = await c.request('setBreakpoints', { source: { path: OBJECTS }, breakpoints: [{ line: 123 }] });
+      fn = await c.request('setFunctionBreakpoints', { breakpoints: [{ name: 'obj_put', condition: 'a0 == 0' }] }); // same address
+    });
+    expect(fn.breakpoints[0].instructionReference).toBe(src.breakpoints[0].instructionReference);
+    await c.waitFor('stopped');
+    const hit = await c.move('continue', { threadId: 1 });
+    expect(hit.body.hitBreakpointIds).toEqual([src.breakpoints[0].id]);
+    // Removing the data breakpoints is accepted while running (VS Code sends it then too).
+    await c.request('continue', { threadId: 1 });
+    const removed = await c.send('setDataBreakpoints', { breakpoints: [] });
+    expect(removed.success).toBe(true);
+    await c.waitFor('stopped');
+  });
+
   it('registers, CSRs, expressions and memory at a stop', async () => {
     const c = open();
     await c.start(LAUNCH, async () => {
