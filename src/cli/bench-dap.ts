@@ -4,17 +4,17 @@
 
 import { Debuggee } from '../debug-adapter/debuggee';
 import { ParsedRecording } from '../rr/format';
-import { Timeline } from '../rr/timeline';
+import { DebugTarget } from '../rr/debug-target';
 import { KernelSymbols } from '../symbols';
 import { median, p99, positions, seconds } from './bench-gdb';
 
 export async function benchDap(name: string, recording: ParsedRecording, vmlinux: string): Promise<void> {
   const symbols = KernelSymbols.open(vmlinux);
-  const d = new Debuggee(new Timeline(recording), symbols);
+  const d = new Debuggee(DebugTarget.open(recording), symbols);
   const back: number[] = [];
   const over: number[] = [];
   let skipped = 0;
-  for (const p of positions(40, d.timeline.start + 1_000_000, d.timeline.end - 1_000_000, 11)) {
+  for (const p of positions(40, d.target.start + 1_000_000, d.target.end - 1_000_000, 11)) {
     d.seek(p);
     const h = d.currentHart();
     if (!d.lineAt(d.pc(h))) {

@@ -4,11 +4,10 @@
 
 import { spawn } from 'node:child_process';
 import { RspClient, RspTimeout } from '../gdbstub/client';
-import { monitorCommands } from '../gdbstub/monitor';
 import { GdbServer } from '../gdbstub/server';
 import { ReplayTarget } from '../gdbstub/target';
 import { ParsedRecording } from '../rr/format';
-import { Timeline } from '../rr/timeline';
+import { DebugTarget } from '../rr/debug-target';
 
 /** Two kernel functions, each reached once: a reverse-continue goes from `to` back to `from`. */
 export interface Span {
@@ -101,9 +100,8 @@ export async function measureSpan(client: RspClient, span: Span, where: () => Pr
 }
 
 export async function benchGdb(name: string, recording: ParsedRecording, spans: Span[], vmlinux: string): Promise<void> {
-  const timeline = new Timeline(recording);
-  const target = new ReplayTarget(timeline);
-  const server = new GdbServer(target, monitorCommands(timeline, recording));
+  const timeline = DebugTarget.open(recording);
+  const server = new GdbServer(new ReplayTarget(timeline));
   const address = await server.listen({ host: '127.0.0.1', port: 0 });
   const figures: GdbFigures = { reverseStepi: [], hung: 0, spans: [] };
   // reverse-stepi at 50 positions spread over the recording, measured after the passes over the
@@ -134,7 +132,7 @@ export async function benchGdb(name: string, recording: ParsedRecording, spans: 
 
 /**
  * reverse-stepi as a user types it: gdb-multiarch with the kernel's symbols connects, and at each
- * position (`monitor seek`, then `flushregs` so that gdb forgets the registers it had) gdb's own
+ * position (`monitor seek`, then `maint flush register-cache` and `maint flush dcache` so that gdb forgets what it read) gdb's own
  * Python times the command, which reads registers and memory for the frame it prints.
  */
 function reverseStepiThroughGdb(port: number, vmlinux: string, at: number[]): Promise<number[] | string> {
@@ -145,7 +143,8 @@ function reverseStepiThroughGdb(port: number, vmlinux: string, at: number[]): Pr
     'times = []',
     `for p in [${at.join(', ')}]:`,
     '    gdb.execute("monitor seek %d" % p, to_string=True)',
-    '    gdb.execute("flushregs", to_string=True)',
+    '    gdb.execute("maint flush register-cache", to_string=True)',
+    '    gdb.execute("maint flush dcache", to_string=True)',
     '    t0 = time.perf_counter()',
     '    gdb.execute("reverse-stepi", to_string=True)',
     '    times.append((time.perf_counter() - t0) * 1000)',

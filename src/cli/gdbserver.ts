@@ -1,10 +1,9 @@
 // `samsara gdbserver FILE`: serve a recording to gdb over the remote serial protocol.
 
 import { parseArgs } from 'node:util';
-import { monitorCommands } from '../gdbstub/monitor';
 import { GdbServer } from '../gdbstub/server';
 import { ReplayTarget } from '../gdbstub/target';
-import { Timeline } from '../rr/timeline';
+import { DebugTarget } from '../rr/debug-target';
 import { UsageError } from './main';
 import { openRecording } from './recording-file';
 
@@ -28,9 +27,8 @@ export async function gdbserverCommand(args: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0 to 65535 (got ${values.port})`);
   const file = positionals[0];
   const recording = openRecording(file);
-  const timeline = new Timeline(recording, { write: () => {} }, {}, file);
-  const target = new ReplayTarget(timeline);
-  const server = new GdbServer(target, monitorCommands(timeline, recording, file));
+  const timeline = DebugTarget.open(recording, file);
+  const server = new GdbServer(new ReplayTarget(timeline));
   let address;
   try {
     address = await server.listen({ host: values.host ?? '127.0.0.1', port, log: (l) => process.stderr.write(`samsara gdbserver: ${l}\n`) });

@@ -3,19 +3,21 @@
 // instruction, line or frame) in both directions. It knows nothing of the protocol: session.ts
 // translates. Time is the timeline's: every motion here is made of its seeks, steps and continues.
 
-import { Hart } from '../emulator/hart/hart';
-import { Access } from '../emulator/hart/mmu';
-import { StopReason, Timeline, Watchpoint, WatchKind } from '../rr/timeline';
+import { DebugTarget, Direction, HartView, ResumeOptions, Stop, Watch } from '../rr/debug-target';
 import { KernelSymbols } from '../symbols';
-import { disassemble } from '../symbols/disasm';
-import { classify } from './insn-class';
+import { disassemble, disassembleOne, Flow } from '../symbols/disasm';
 
-/** Steps of replay between looks at whether the user asked to pause. */
-const SLICE_STEPS = 2_000_000;
 /** Instructions stepped one at a time between looks at whether the user asked to pause. */
 const STEP_SLICE = 2_000;
 
-export type Direction = 'forward' | 'backward';
+/**
+ * How far above a frame's stack pointer the same frame's code may run (its callers, during a step):
+ * the kernel's stack size (THREAD_SIZE is 16 KiB on riscv64). A stack pointer beyond it is another
+ * task's stack on the same hart, not a caller of this frame.
+ */
+const STACK_SPAN = 16n * 1024n;
+
+export type { Direction, Stop };
 
 /** What finding the start of a line needs of an instruction. */
 interface Insn {
@@ -27,35 +29,22 @@ interface Insn {
   indirect: boolean;
 }
 
-/** Why a motion ended, in the adapter's terms. */
-export type Stop =
-  | { reason: 'breakpoint'; hart: number; address: bigint }
-  | { reason: 'data breakpoint'; hart: number; address: bigint; access: 'read' | 'write' }
-  | { reason: 'step'; hart: number }
-  | { reason: 'pause'; hart: number }
-  | { reason: 'start' }
-  | { reason: 'end' };
-
 export interface DataBreakpoint {
   /** Virtual address, as the user gave it. */
   address: bigint;
   length: number;
-  kind: WatchKind;
+  kind: Watch['kind'];
 }
 
-export type Group = 'source' | 'function' | 'instruction';
+/** Whether a stack pointer is in the frame whose stack pointer was `sp0`, or in one of its callers. */
+const atOrAbove = (sp0: bigint) => (sp: bigint): boolean => sp >= sp0 && sp - sp0 < STACK_SPAN;
 
 export class Debuggee {
-  private readonly groups = new Map<Group, bigint[]>();
-  /** Every user breakpoint address, of all groups. */
+  /** Every user breakpoint address. */
   private user = new Set<bigint>();
-  /** Breakpoints of a stepping motion, and which hit of them counts (hart, and frame by sp). */
-  private temporary = new Set<bigint>();
-  private temporaryFor: { hart: number; accept: (sp: bigint) => boolean } | undefined;
   /** Instructions of functions, by their start (code never changes under a recording's symbols). */
   private readonly code = new Map<bigint, Insn[]>();
   private readonly places = new Map<string, ReturnType<Debuggee['place']>>();
-  private dataBreakpoints: (DataBreakpoint & { physical: number })[] = [];
   /**
    * Whether a hit of the user's breakpoint at `address` by hart h stops a motion (its condition, or
    * a log point that only prints), called with the machine as it is at the hit; every hit stops
@@ -66,38 +55,23 @@ export class Debuggee {
   /** Set by pause(); a running motion stops at its next look. */
   private pauseRequested = false;
 
-  constructor(readonly timeline: Timeline, readonly symbols?: KernelSymbols) {
-    // Decided at each hit, as the timeline scans: a stepping motion's breakpoint counts for its hart
-    // in its frame; the user's by the filter (a condition, a log point).
-    timeline.setBreakpointCondition((hart, pc, position) => {
-      const t = this.temporaryFor;
-      if (t && this.temporary.has(pc) && hart === t.hart && t.accept(this.reg(hart, 2))) return true;
-      if (!this.user.has(pc)) return false;
-      return !this.breakpointFilter || this.breakpointFilter(hart, pc, position);
-    });
-  }
-
-  get machine() {
-    return this.timeline.machine;
-  }
+  constructor(readonly target: DebugTarget, readonly symbols?: KernelSymbols) {}
 
   get hartCount(): number {
-    return this.machine.harts.length;
+    return this.target.hartCount;
   }
 
-  hart(h: number): Hart {
-    if (!Number.isInteger(h) || h < 0 || h >= this.hartCount) throw new RangeError(`no hart ${h}`);
-    return this.machine.harts[h];
+  hart(h: number): HartView {
+    return this.target.hart(h);
   }
 
   /** The hart that took the last step: the one a stop is about. */
   currentHart(): number {
-    const p = this.timeline.position;
-    return this.timeline.hartAt(p > this.timeline.start ? p - 1 : p) ?? 0;
+    return this.target.lastHart();
   }
 
   pc(h: number): bigint {
-    return BigInt.asUintN(64, BigInt(this.hart(h).pc));
+    return this.hart(h).pc;
   }
 
   reg(h: number, r: number): bigint {
@@ -106,12 +80,11 @@ export class Debuggee {
 
   /** Memory as hart h sees it (through its translation); undefined where any byte is unmapped. */
   readMemory(h: number, address: bigint, length: number): Uint8Array | undefined {
-    return this.machine.readVirtual(this.hart(h), BigInt.asUintN(64, address), length);
+    return this.target.readMemory(h, address, length);
   }
 
   readU64(h: number, address: bigint): bigint | undefined {
-    const b = this.readMemory(h, address, 8);
-    return b && new DataView(b.buffer, b.byteOffset).getBigUint64(0, true);
+    return this.target.readU64(h, address);
   }
 
   /** The source line at a pc (innermost inlined frame), if the symbols have one. */
@@ -132,22 +105,17 @@ export class Debuggee {
     if (!segment) return true;
     const n = Math.min(256, segment.filesz);
     const wanted = symbols.elf.bytes(segment.offset, n);
-    const there = new Uint8Array(n);
-    if (!this.machine.bus.readPhys(Number(segment.paddr), there)) return true;
+    const there = this.target.readPhysical(Number(segment.paddr), n);
+    if (!there) return true;
     return Buffer.from(wanted).equals(Buffer.from(there));
   }
 
   // --- Breakpoints ------------------------------------------------------------------------------------
 
-  /** Replace one group's breakpoint addresses (source lines, functions or instructions). */
-  setBreakpoints(group: Group, addresses: bigint[]): void {
-    this.groups.set(group, addresses.map((a) => BigInt.asUintN(64, a)));
-    this.applyBreakpoints();
-  }
-
-  private applyBreakpoints(): void {
-    this.user = new Set([...this.groups.values()].flat());
-    this.timeline.setBreakpoints([...new Set([...this.temporary, ...this.user])]);
+  /** Replace the user's breakpoint addresses (source lines, functions and instructions together). */
+  setBreakpoints(addresses: readonly bigint[]): void {
+    this.user = new Set(addresses.map((a) => BigInt.asUintN(64, a)));
+    this.target.setBreakpoints([...this.user]);
   }
 
   /**
@@ -155,16 +123,18 @@ export class Debuggee {
    * (watchpoints are physical); those that are not mapped come back in `unmapped`.
    */
   setDataBreakpoints(h: number, list: DataBreakpoint[]): { unmapped: DataBreakpoint[] } {
-    const unmapped: DataBreakpoint[] = [];
-    this.dataBreakpoints = [];
-    for (const d of list) {
-      const physical = this.machine.virtualToPhysical(this.hart(h), d.address, Access.Load);
-      if (physical === undefined) unmapped.push(d);
-      else this.dataBreakpoints.push({ ...d, physical });
-    }
-    const watch: Watchpoint[] = this.dataBreakpoints.map((d) => ({ start: d.physical, length: d.length, kind: d.kind }));
-    this.timeline.setWatchpoints(watch);
-    return { unmapped };
+    const { unmapped } = this.target.setWatchpoints(list.map((d) => ({ ...d, hart: h })));
+    return { unmapped: list.filter((d) => unmapped.some((u) => u.address === d.address && u.length === d.length && u.kind === d.kind)) };
+  }
+
+  /** Whether a hit of the user's breakpoints stops (their conditions and log points decide). */
+  private userStop(hart: number, pc: bigint, position: number): boolean {
+    return this.user.has(pc) && (!this.breakpointFilter || this.breakpointFilter(hart, pc, position));
+  }
+
+  /** A motion's options: the user's breakpoints and data breakpoints stop it, and so does a pause. */
+  private options(extra: Partial<ResumeOptions> = {}): ResumeOptions {
+    return { stopFilter: (hit) => this.userStop(hit.hart, hit.pc, hit.position), interrupted: () => this.pauseRequested, ...extra };
   }
 
   // --- Motions --------------------------------------------------------------------------------------
@@ -177,13 +147,12 @@ export class Debuggee {
   /** Continue in a direction to the next breakpoint or data breakpoint, the start or the end. */
   async continue(direction: Direction): Promise<Stop> {
     this.pauseRequested = false;
-    return direction === 'forward' ? this.runForward() : this.runBackward();
+    return this.target.resume(direction, this.options());
   }
 
-  /** One instruction of hart h. */
-  stepInstruction(h: number, direction: Direction): Stop {
-    const r = direction === 'forward' ? this.timeline.stepForward(h) : this.timeline.stepBackward(h);
-    return r.kind === 'step' ? { reason: 'step', hart: h } : this.stop(r);
+  /** One instruction of hart h (the Disassembly view's steps: breakpoints are passed over). */
+  stepInstruction(h: number, direction: Direction): Promise<Stop> {
+    return this.target.step(h, direction);
   }
 
   /**
@@ -194,7 +163,7 @@ export class Debuggee {
    */
   async stepLine(h: number, direction: Direction, over: boolean): Promise<Stop> {
     this.pauseRequested = false;
-    if (!this.symbols?.hasDwarf || !this.lineAt(this.pc(h))) return this.stepInstruction(h, direction);
+    if (!this.symbols?.hasDwarf || !this.lineAt(this.pc(h))) return this.singleStep(h, direction);
     return direction === 'forward' ? this.lineForward(h, over) : this.lineBackward(h);
   }
 
@@ -205,7 +174,7 @@ export class Debuggee {
   async stepOut(h: number, direction: Direction, caller: { pc: bigint; sp: bigint }): Promise<Stop> {
     this.pauseRequested = false;
     // In the caller, sp is the caller's again (the callee's CFA); deeper recursion has a lower one.
-    const inCaller = (sp: bigint): boolean => sp >= caller.sp;
+    const inCaller = atOrAbove(caller.sp);
     if (direction === 'forward') return this.runUntil(h, 'forward', [caller.pc], inCaller);
     // The call instruction is just before the return address: a 4-byte jal/jalr or a 2-byte c.jalr.
     return this.runUntil(h, 'backward', [caller.pc - 4n, caller.pc - 2n], inCaller);
@@ -213,8 +182,22 @@ export class Debuggee {
 
   /** Go to an exact position (the timeline clamps it). */
   seek(position: number): Stop {
-    this.timeline.seek(position);
-    return { reason: 'step', hart: this.currentHart() };
+    this.target.seek(position);
+    return { kind: 'step', hart: this.currentHart() };
+  }
+
+  /**
+   * One step of hart h inside a stepping motion: the user's breakpoints, data breakpoints and log
+   * points met on the way stop it, as in a continue; forward, a user breakpoint where h arrives
+   * stops it too (it would otherwise be stepped over by the next step).
+   */
+  private async singleStep(h: number, direction: Direction): Promise<Stop> {
+    const stop = await this.target.step(h, direction, this.options());
+    if (stop.kind === 'step' && direction === 'forward') {
+      const pc = this.pc(h);
+      if (this.userStop(h, pc, this.target.position)) return { kind: 'breakpoint', hart: h, pc };
+    }
+    return stop;
   }
 
   /**
@@ -241,27 +224,34 @@ export class Debuggee {
    * `entered`); backward, a step back onto a `ret` or `sret` runs back to where the callee or
    * handler was entered. A breakpoint on the way ends it there (`stop` then says why).
    */
-  private async stepOverCalls(h: number, direction: Direction, into = false): Promise<{ stop?: Stop; entered?: boolean }> {
+  private async stepOverCalls(h: number, direction: Direction, into = false, userStops = true): Promise<{ stop?: Stop; entered?: boolean }> {
     const before = this.pc(h);
-    const sp = this.reg(h, 2);
+    const inFrame = atOrAbove(this.reg(h, 2));
+    const step = (): Promise<Stop> => (userStops ? this.singleStep(h, direction) : this.target.step(h, direction));
     if (direction === 'forward') {
-      const size = classify(this.readMemory(h, before, 4)).length;
-      const r = this.timeline.stepForward(h);
-      if (r.kind !== 'step') return { stop: this.stop(r) };
+      const size = this.decode(h, before)?.length ?? 4;
+      const r = await step();
+      if (r.kind !== 'step') return { stop: r };
       const entered = this.entered(h, before, size, this.pc(h));
       if (!entered) return {};
       if (into && entered.kind === 'call' && this.lineAt(this.pc(h))) return { entered: true };
-      const back = await this.runUntil(h, 'forward', entered.returns, (s) => s >= sp);
-      return back.reason === 'step' ? {} : { stop: back };
+      const back = await this.runUntil(h, 'forward', entered.returns, inFrame, userStops);
+      return back.kind === 'step' ? {} : { stop: back };
     }
-    const r = this.timeline.stepBackward(h);
-    if (r.kind !== 'step') return { stop: this.stop(r) };
-    const insn = classify(this.readMemory(h, this.pc(h), 4));
-    if (insn.kind !== 'return' && insn.kind !== 'trap-return') return {};
+    const r = await step();
+    if (r.kind !== 'step') return { stop: r };
+    const flow = this.decode(h, this.pc(h))?.flow;
+    if (flow !== 'return' && flow !== 'trap-return') return {};
     // We came back out of a callee (or a trap handler): go to where it was entered.
-    const from = insn.kind === 'return' ? [before - 4n, before - 2n] : [before, before - 4n];
-    const back = await this.runUntil(h, 'backward', from, (s) => s >= sp);
-    return back.reason === 'step' ? {} : { stop: back };
+    const from = flow === 'return' ? [before - 4n, before - 2n] : [before, before - 4n];
+    const back = await this.runUntil(h, 'backward', from, inFrame, userStops);
+    return back.kind === 'step' ? {} : { stop: back };
+  }
+
+  /** The instruction at pc as hart h sees it, if it can be read. */
+  private decode(h: number, pc: bigint): { length: number; flow?: Flow } | undefined {
+    const bytes = this.readMemory(h, pc, 4) ?? this.readMemory(h, pc, 2);
+    return bytes && disassembleOne(bytes, pc);
   }
 
   /** Between steps of a long stepping loop: a look at whether the user asked to pause. */
@@ -283,15 +273,15 @@ export class Debuggee {
     for (let n = 1; ; n++) {
       const { stop, entered } = await this.stepOverCalls(h, 'forward', !over);
       if (stop) return stop;
-      if (entered) return { reason: 'step', hart: h };
+      if (entered) return { kind: 'step', hart: h };
       const here = this.place(this.pc(h), level);
       if (here.statement) {
-        if (here.depth < level || this.reg(h, 2) > sp0) return { reason: 'step', hart: h }; // out of this function
+        if (here.depth < level || this.reg(h, 2) > sp0) return { kind: 'step', hart: h }; // out of this function
         // A new line starts where the last of the lines whose statements begin there is not one
         // of the lines where we started.
-        if (here.depth > level ? !over : !start.keys.includes(here.key)) return { reason: 'step', hart: h };
+        if (here.depth > level ? !over : !start.keys.includes(here.key)) return { kind: 'step', hart: h };
       }
-      if (await this.pausedAfter(n)) return { reason: 'pause', hart: h };
+      if (await this.pausedAfter(n)) return { kind: 'interrupted', hart: h };
     }
   }
 
@@ -306,14 +296,14 @@ export class Debuggee {
     const start = this.place(this.pc(h));
     const first = await this.runStart(h, start.key, start.depth);
     if (first !== 'found') return first;
-    if (this.hart(h).steps < steps) return { reason: 'step', hart: h }; // it was in the middle of its line
+    if (this.hart(h).steps < steps) return { kind: 'step', hart: h }; // it was in the middle of its line
     // At the start of its line: one step back is the previous line's last instruction.
     const { stop } = await this.stepOverCalls(h, 'backward');
     if (stop) return stop;
     const previous = this.place(this.pc(h));
     const level = Math.min(previous.depth, start.depth);
     const found = await this.runStart(h, this.place(this.pc(h), level).key, level);
-    return found === 'found' ? { reason: 'step', hart: h } : found;
+    return found === 'found' ? { kind: 'step', hart: h } : found;
   }
 
   /**
@@ -324,17 +314,17 @@ export class Debuggee {
   private async runStart(h: number, key: string, level: number): Promise<Stop | 'found'> {
     const bounds = this.outsideLine(h, key, level);
     if (!bounds || bounds.inFunction.length + bounds.callSites.length === 0) return this.runStartBySteps(h, key, level);
-    const sp0 = this.reg(h, 2);
-    const r = await this.runUntil(h, 'backward', [...bounds.inFunction, ...bounds.callSites], (sp) => sp >= sp0);
-    if (r.reason === 'start') return 'found'; // the run began with the recording
-    if (r.reason !== 'step') return r;
+    const r = await this.runUntil(h, 'backward', [...bounds.inFunction, ...bounds.callSites], atOrAbove(this.reg(h, 2)));
+    if (r.kind === 'start') return 'found'; // the run began with the recording
+    if (r.kind !== 'step') return r;
     // From the call into the function, one step enters it; from an instruction of another line, a
-    // call there returns into ours.
+    // call there returns into ours. Both re-run code this motion has already searched backward
+    // through: without the user's stops (a log point there would print again).
     if (bounds.callSites.includes(this.pc(h))) {
-      this.timeline.stepForward(h);
+      await this.target.step(h, 'forward');
       return 'found';
     }
-    const { stop } = await this.stepOverCalls(h, 'forward');
+    const { stop } = await this.stepOverCalls(h, 'forward', false, false);
     return stop ?? 'found';
   }
 
@@ -375,7 +365,7 @@ export class Debuggee {
         value: i.address,
         length: i.length,
         target: i.target,
-        indirect: i.mnemonic === 'jr',
+        indirect: i.flow === 'indirect',
       }));
       this.code.set(sym.address, code);
     }
@@ -392,18 +382,18 @@ export class Debuggee {
 
   /** runStart by single steps back, where the function's extent is not known. */
   private async runStartBySteps(h: number, key: string, level: number): Promise<Stop | 'found'> {
-    let best = this.timeline.position;
+    let best = this.target.position;
     for (let n = 1; ; n++) {
-      if (await this.pausedAfter(n)) return { reason: 'pause', hart: h };
+      if (await this.pausedAfter(n)) return { kind: 'interrupted', hart: h };
       const { stop } = await this.stepOverCalls(h, 'backward');
-      if (stop?.reason === 'start') break;
+      if (stop?.kind === 'start') break;
       if (stop) return stop;
       const here = this.place(this.pc(h), level);
       if (here.depth > level) continue; // inside code inlined here: part of its call's line
       if (!here.keys.includes(key)) break;
-      best = this.timeline.position;
+      best = this.target.position;
     }
-    this.timeline.seek(best);
+    this.target.seek(best);
     return 'found';
   }
 
@@ -419,8 +409,8 @@ export class Debuggee {
       const { stop } = await this.stepOverCalls(h, direction);
       if (stop) return stop;
       // Out of the inlined code, or out of the function it is inlined in (a return, or its entry).
-      if (this.place(this.pc(h)).depth < level || this.reg(h, 2) > sp0) return { reason: 'step', hart: h };
-      if (await this.pausedAfter(n)) return { reason: 'pause', hart: h };
+      if (this.place(this.pc(h)).depth < level || this.reg(h, 2) > sp0) return { kind: 'step', hart: h };
+      if (await this.pausedAfter(n)) return { kind: 'interrupted', hart: h };
     }
   }
 
@@ -433,9 +423,11 @@ export class Debuggee {
     if (pc === before + BigInt(size)) return undefined;
     const hart = this.hart(h);
     if (this.reg(h, 1) === before + BigInt(size) && pc !== before) return { kind: 'call', returns: [before + BigInt(size)] };
-    const vector = (lo: number, hi: number): bigint => BigInt.asUintN(64, (BigInt(hi) << 32n) | BigInt(lo >>> 0)) & ~3n;
-    const epc = hart.priv === 3 ? vector(hart.mepcLo, hart.mepcHi) : vector(hart.sepcLo, hart.sepcHi);
-    const tvec = hart.priv === 3 ? vector(hart.mtvecLo, hart.mtvecHi) : vector(hart.stvecLo, hart.stvecHi);
+    // The trap's CSRs of the mode it was taken to (privileged spec 3.1.7 mtvec, 3.1.14 mepc; 4.1.2
+    // stvec, 4.1.7 sepc): mode bits off.
+    const [epcCsr, tvecCsr] = hart.privilege === 3 ? ['mepc', 'mtvec'] : ['sepc', 'stvec'];
+    const epc = (hart.csrNamed(epcCsr) ?? 0n) & ~3n;
+    const tvec = (hart.csrNamed(tvecCsr) ?? 0n) & ~3n;
     if (epc === before && pc >= tvec && pc < tvec + 128n) return { kind: 'trap', returns: [before, before + 4n] };
     return undefined;
   }
@@ -443,55 +435,20 @@ export class Debuggee {
   /**
    * Run in a direction with temporary breakpoints at `addresses` until hart h stops at one of them
    * with a stack pointer that `accept`s (deeper recursion of the same code does not). A user's
-   * breakpoint or data breakpoint on the way ends the run there, as in gdb.
+   * breakpoint or data breakpoint on the way ends the run there, as in gdb (unless `userStops` is
+   * false: the run re-executes code already searched).
    */
-  private async runUntil(h: number, direction: Direction, addresses: bigint[], accept: (sp: bigint) => boolean): Promise<Stop> {
-    this.temporary = new Set(addresses.map((a) => BigInt.asUintN(64, a)));
-    this.temporaryFor = { hart: h, accept };
-    this.applyBreakpoints();
-    try {
-      // The breakpoint condition passes over the hits that do not count, in one scan.
-      const r = direction === 'forward' ? await this.runForward() : await this.runBackward();
-      const ours = r.reason === 'breakpoint' && this.temporary.has(r.address) && r.hart === h && accept(this.reg(h, 2));
-      return ours ? { reason: 'step', hart: h } : r;
-    } finally {
-      this.temporary = new Set();
-      this.temporaryFor = undefined;
-      this.applyBreakpoints();
-    }
-  }
-
-  private async runForward(): Promise<Stop> {
-    for (let slice = 0; ; slice++) {
-      const r = this.timeline.continueForward(this.timeline.position + SLICE_STEPS, slice === 0);
-      if (r.kind !== 'limit') return this.stop(r);
-      await yieldToEvents();
-      if (this.pauseRequested) return { reason: 'pause', hart: this.currentHart() };
-    }
-  }
-
-  private async runBackward(): Promise<Stop> {
-    const search = this.timeline.backwardSearch();
-    for (;;) {
-      const r = search.step();
-      if (r) return this.stop(r);
-      await yieldToEvents();
-      if (this.pauseRequested) return { reason: 'pause', hart: this.currentHart() };
-    }
-  }
-
-  private stop(r: StopReason): Stop {
-    switch (r.kind) {
-      case 'breakpoint': return { reason: 'breakpoint', hart: r.hart, address: r.pc };
-      case 'watchpoint': {
-        const d = this.dataBreakpoints.find((x) => r.address >= x.physical && r.address < x.physical + x.length);
-        return { reason: 'data breakpoint', hart: r.hart, address: d ? d.address + BigInt(r.address - d.physical) : BigInt(r.address), access: r.access };
-      }
-      case 'start': return { reason: 'start' };
-      case 'end': return { reason: 'end' };
-      case 'step': return { reason: 'step', hart: r.hart };
-      default: return { reason: 'step', hart: this.currentHart() };
-    }
+  private async runUntil(h: number, direction: Direction, addresses: bigint[], accept: (sp: bigint) => boolean, userStops = true): Promise<Stop> {
+    const temporary = new Set(addresses.map((a) => BigInt.asUintN(64, a)));
+    // Decided at each hit, as the timeline scans: the motion's own breakpoints count for its hart in
+    // its frame; the user's by their conditions and log points.
+    const ours = (hart: number, pc: bigint): boolean => temporary.has(pc) && hart === h && accept(this.reg(h, 2));
+    const r = await this.target.resume(direction, this.options({
+      temporary: [...temporary],
+      stopFilter: (hit) => ours(hit.hart, hit.pc) || (userStops && this.userStop(hit.hart, hit.pc, hit.position)),
+      interrupted: () => this.pauseRequested,
+    }));
+    return r.kind === 'breakpoint' && ours(r.hart, r.pc) ? { kind: 'step', hart: h } : r;
   }
 }
 

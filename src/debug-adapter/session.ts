@@ -8,9 +8,10 @@ import * as path from 'node:path';
 import { DebugSession, InitializedEvent, OutputEvent, StoppedEvent, TerminatedEvent } from '@vscode/debugadapter';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { FormatError, parseRecording } from '../rr/format';
+import { describeHart, DebugTarget } from '../rr/debug-target';
 import { overview, Overview } from '../rr/overview';
-import { Timeline } from '../rr/timeline';
 import { KernelSymbols } from '../symbols';
+import { BreakpointRegistry, UserBreakpoint } from './breakpoints';
 import { Debuggee, Direction, Stop } from './debuggee';
 import { disassembleAround } from './disassembly';
 import { AdapterError, ErrorCode } from './errors';
@@ -29,17 +30,6 @@ interface FrameRef {
 
 type VariablesRef = { kind: 'registers' | 'csrs'; frame: FrameRef };
 
-/** A breakpoint the user set, with what decides whether a hit stops. */
-interface UserBreakpoint {
-  id: number;
-  addresses: bigint[];
-  condition?: string;
-  /** A log point: print this (with {expressions}) and go on. */
-  logMessage?: string;
-  /** A source breakpoint's file (the client's path) and line (the DWARF's numbering). */
-  source?: { path: string; line: number };
-}
-
 export interface SessionOptions {
   /** Where relative paths in launch arguments are resolved (the adapter's working folder). */
   cwd?: string;
@@ -52,6 +42,7 @@ export class SamsaraSession extends DebugSession {
     symbols?: KernelSymbols;
     sources: SourceMap;
     values: HartValues;
+    breakpoints: BreakpointRegistry;
     overview?: { buckets: number; overview: Overview };
   };
   private running = false;
@@ -60,23 +51,14 @@ export class SamsaraSession extends DebugSession {
   private stopHart = 0;
   private columnsStartAt1 = true;
   private linesStartAt1 = true;
-  private nextBreakpointId = 1;
-  private readonly sourceBreakpoints = new Map<string, UserBreakpoint[]>();
-  private functionBreakpoints: UserBreakpoint[] = [];
-  private instructionBreakpoints: UserBreakpoint[] = [];
-  /** The breakpoints at each address, for a stop's hitBreakpointIds and for conditions. */
-  private byAddress = new Map<bigint, UserBreakpoint[]>();
+  /** Ids for breakpoints set before launch (the client may send them early; none can be verified). */
+  private unlaunchedIds = 1;
   /** Frame and variables references, valid until the next motion. */
   private frames: FrameRef[] = [];
   /** Each hart's stack at the current position, with its frame ids, unwound once per stop. */
   private stacks = new Map<number, { entry: StackEntry; id: number }[]>();
   private references: VariablesRef[] = [];
   private readonly cwd: string;
-  /**
-   * Log point messages met while moving backward: a backward search replays intervals forward, so
-   * they are printed when it ends, latest first, for the hits after where it stopped.
-   */
-  private backwardLog?: { position: number; text: string }[];
 
   private readonly handlers: Record<string, Handler> = {
     initialize: (a: DebugProtocol.InitializeRequestArguments) => this.initialize(a),
@@ -109,7 +91,7 @@ export class SamsaraSession extends DebugSession {
     setVariable: () => this.readOnly(),
     writeMemory: () => this.readOnly(),
     disconnect: () => this.disconnect(),
-    terminate: () => this.disconnect(),
+    terminate: () => this.terminate(),
   };
 
   constructor(options: SessionOptions = {}) {
@@ -178,22 +160,24 @@ export class SamsaraSession extends DebugSession {
       }
     }
     if (recording.truncated) this.output(`${args.recording} was cut off at byte ${recording.truncated.size}: it replays up to its last complete block\n`, 'important');
-    const timeline = new Timeline(recording, { write: () => {} }, { checkpointBudget: args.checkpointMemory === undefined ? undefined : args.checkpointMemory * 2 ** 20 }, args.recording);
-    const debuggee = new Debuggee(timeline, symbols);
-    debuggee.breakpointFilter = (hart, address, position) => this.shouldStop(hart, address, position);
+    const target = DebugTarget.open(recording, args.recording, { checkpointBudget: args.checkpointMemory === undefined ? undefined : args.checkpointMemory * 2 ** 20 });
+    const debuggee = new Debuggee(target, symbols);
+    const values = new HartValues(debuggee, symbols);
+    const breakpoints = new BreakpointRegistry(values, (text, category) => this.output(text, category));
+    debuggee.breakpointFilter = (hart, address, position) => breakpoints.shouldStop(hart, address, position);
     const sources = new SourceMap(args.sourceRoot ?? defaultSourceRoot(symbols, args.program, this.cwd), args.sourceMap);
     if (symbols && !debuggee.programMatches()) {
       const kernel = recording.header.images.find((i) => i.role === 'kernel')?.name ?? 'its kernel';
       this.output(`samsara: ${args.program} does not look like the kernel this recording ran (${kernel}): its first loaded bytes are not in the machine's memory at the start; symbols and lines may be wrong\n`, 'important');
     }
-    this.launched = { args, debuggee, symbols, sources, values: new HartValues(debuggee, symbols) };
-    this.output(`samsara: ${args.recording}: ${recording.header.machine.harts} hart(s), positions ${timeline.start}..${timeline.end}${symbols ? `, symbols from ${args.program}` : ', no symbols (set "program")'}\n`);
+    this.launched = { args, debuggee, symbols, sources, values, breakpoints };
+    this.output(`samsara: ${args.recording}: ${recording.header.machine.harts} hart(s), positions ${target.start}..${target.end}${symbols ? `, symbols from ${args.program}` : ', no symbols (set "program")'}\n`);
     this.sendEvent(new InitializedEvent());
   }
 
   private configurationDone(): void {
     const { args } = this.session();
-    if (args.stopOnEntry) setImmediate(() => this.stopped({ reason: 'step', hart: 0 }, 'entry'));
+    if (args.stopOnEntry) setImmediate(() => this.stopped({ kind: 'step', hart: 0 }, 'entry'));
     else this.move('forward', (d) => d.continue('forward'));
   }
 
@@ -217,14 +201,14 @@ export class SamsaraSession extends DebugSession {
   // --- Breakpoints ------------------------------------------------------------------------------------
 
   private setSourceBreakpoints(a: DebugProtocol.SetBreakpointsArguments): { breakpoints: DebugProtocol.Breakpoint[] } {
-    const { debuggee, symbols, sources } = this.session();
+    const { symbols, sources, breakpoints } = this.session();
     const file = a.source.path;
     if (!file) throw new AdapterError(ErrorCode.BadRequest, 'setBreakpoints: the source has no path');
     const out: DebugProtocol.Breakpoint[] = [];
     const list: UserBreakpoint[] = [];
     const requested: DebugProtocol.SourceBreakpoint[] = a.breakpoints ?? (a.lines ?? []).map((line) => ({ line }));
     for (const b of requested) {
-      const id = this.nextBreakpointId++;
+      const id = breakpoints.newId();
       const line = this.linesStartAt1 ? b.line : b.line + 1;
       let found: { line: number; addresses: bigint[] } | undefined;
       for (const name of sources.toDwarf(file)) if ((found = symbols?.lineAddresses(name, line))) break;
@@ -235,82 +219,45 @@ export class SamsaraSession extends DebugSession {
       list.push({ id, addresses: found.addresses, condition: b.condition || undefined, logMessage: b.logMessage || undefined, source: { path: file, line: found.line } });
       out.push({ id, verified: true, line: this.linesStartAt1 ? found.line : found.line - 1, source: a.source, instructionReference: hex(found.addresses[0]) });
     }
-    this.sourceBreakpoints.set(file, list);
-    debuggee.setBreakpoints('source', [...this.sourceBreakpoints.values()].flat().flatMap((b) => b.addresses));
-    this.indexBreakpoints();
+    breakpoints.setSource(file, list);
+    this.applyBreakpoints();
     return { breakpoints: out };
   }
 
   private setFunctionBreakpoints(a: DebugProtocol.SetFunctionBreakpointsArguments): { breakpoints: DebugProtocol.Breakpoint[] } {
-    const { debuggee, symbols } = this.session();
-    this.functionBreakpoints = [];
+    const { symbols, breakpoints } = this.session();
+    const list: UserBreakpoint[] = [];
     const out = a.breakpoints.map((b): DebugProtocol.Breakpoint => {
-      const id = this.nextBreakpointId++;
+      const id = breakpoints.newId();
       const address = symbols?.resolve(b.name);
       if (address === undefined) return { id, verified: false, message: symbols ? `no function '${b.name}'` : 'no symbols: set "program" in the launch configuration' };
-      this.functionBreakpoints.push({ id, addresses: [address], condition: b.condition || undefined });
+      list.push({ id, addresses: [address], condition: b.condition || undefined });
       const line = symbols?.stopLine(address);
       return { id, verified: true, instructionReference: hex(address), ...(line && { line: line.line, source: this.source(line.file) }) };
     });
-    debuggee.setBreakpoints('function', this.functionBreakpoints.flatMap((b) => b.addresses));
-    this.indexBreakpoints();
+    breakpoints.setGroup('function', list);
+    this.applyBreakpoints();
     return { breakpoints: out };
   }
 
   private setInstructionBreakpoints(a: DebugProtocol.SetInstructionBreakpointsArguments): { breakpoints: DebugProtocol.Breakpoint[] } {
-    const { debuggee } = this.session();
-    this.instructionBreakpoints = [];
+    const { breakpoints } = this.session();
+    const list: UserBreakpoint[] = [];
     const out = a.breakpoints.map((b): DebugProtocol.Breakpoint => {
-      const id = this.nextBreakpointId++;
+      const id = breakpoints.newId();
       const address = parseAddress(b.instructionReference, b.offset);
       if (address === undefined) return { id, verified: false, message: `not an address: ${b.instructionReference}` };
-      this.instructionBreakpoints.push({ id, addresses: [address], condition: b.condition || undefined });
+      list.push({ id, addresses: [address], condition: b.condition || undefined });
       return { id, verified: true, instructionReference: hex(address) };
     });
-    debuggee.setBreakpoints('instruction', this.instructionBreakpoints.flatMap((b) => b.addresses));
-    this.indexBreakpoints();
+    breakpoints.setGroup('instruction', list);
+    this.applyBreakpoints();
     return { breakpoints: out };
   }
 
-  private indexBreakpoints(): void {
-    this.byAddress.clear();
-    for (const b of [...[...this.sourceBreakpoints.values()].flat(), ...this.functionBreakpoints, ...this.instructionBreakpoints]) {
-      for (const a of b.addresses) this.byAddress.set(a, [...(this.byAddress.get(a) ?? []), b]);
-    }
-  }
-
-  /**
-   * Whether a hit at `address` stops: a breakpoint there without a condition stops; one with a
-   * condition stops when it holds (or cannot be evaluated: then it says why); a log point prints its
-   * message and does not stop.
-   */
-  /** Whether a breakpoint's condition holds now (no condition: it does). */
-  private holds(hart: number, b: UserBreakpoint): boolean {
-    try {
-      return !b.condition || this.session().values.condition(hart, b.condition);
-    } catch {
-      return true; // a condition that cannot be evaluated stops (shouldStop says why)
-    }
-  }
-
-  private shouldStop(hart: number, address: bigint, position: number): boolean {
-    const { values } = this.session();
-    let stop = false;
-    for (const b of this.byAddress.get(address) ?? [{ id: 0, addresses: [] }]) {
-      let holds = true;
-      if (b.condition) {
-        try {
-          holds = values.condition(hart, b.condition);
-        } catch (e) {
-          this.output(`samsara: breakpoint ${b.id}: cannot evaluate the condition '${b.condition}': ${(e as Error).message}\n`, 'stderr');
-        }
-      }
-      if (!holds) continue;
-      if (b.logMessage === undefined) stop = true;
-      else if (this.backwardLog) this.backwardLog.push({ position, text: values.interpolate(hart, b.logMessage) });
-      else this.output(`${values.interpolate(hart, b.logMessage)}\n`);
-    }
-    return stop;
+  private applyBreakpoints(): void {
+    const { debuggee, breakpoints } = this.session();
+    debuggee.setBreakpoints(breakpoints.addresses());
   }
 
   /** Data breakpoints by address: `name` is an expression (a register, symbol or number) giving it. */
@@ -339,10 +286,11 @@ export class SamsaraSession extends DebugSession {
       return { address: BigInt(m[1]), length: Number(m[2]), kind } as const;
     });
     const { unmapped } = debuggee.setDataBreakpoints(this.stopHart, parsed);
+    const { breakpoints } = this.session();
     return {
       breakpoints: parsed.map((p) => (unmapped.includes(p)
-        ? { id: this.nextBreakpointId++, verified: false, message: `${hex(p.address)} is not mapped for this hart now` }
-        : { id: this.nextBreakpointId++, verified: true })),
+        ? { id: breakpoints.newId(), verified: false, message: `${hex(p.address)} is not mapped for this hart now` }
+        : { id: breakpoints.newId(), verified: true })),
     };
   }
 
@@ -352,11 +300,7 @@ export class SamsaraSession extends DebugSession {
     if (!this.launched) return { threads: [] };
     const { debuggee } = this.launched;
     const threads = [];
-    for (let h = 0; h < debuggee.hartCount; h++) {
-      const hart = debuggee.hart(h);
-      const state = hart.stopped ? 'stopped' : hart.wfi ? 'wfi' : `${['U', 'S', '?', 'M'][hart.priv]}-mode`;
-      threads.push({ id: h + 1, name: `hart ${h} (${state})` });
-    }
+    for (let h = 0; h < debuggee.hartCount; h++) threads.push({ id: h + 1, name: `hart ${h} (${describeHart(debuggee.hart(h))})` });
     return { threads };
   }
 
@@ -366,7 +310,7 @@ export class SamsaraSession extends DebugSession {
     // Stopped where a source breakpoint is, frame 0 shows the breakpoint's line: several lines'
     // statements may start at one address (an inlined call's first line beside its call's), and the
     // user asked for this one.
-    const asked = (pc: bigint) => this.byAddress.get(pc)?.find((b) => b.source)?.source;
+    const asked = (pc: bigint) => this.session().breakpoints.sourceAt(pc);
     const frames = stack.map(({ entry: e, id }, i): DebugProtocol.StackFrame => {
       const at = i === 0 ? asked(e.pc) : undefined;
       const line = at?.line ?? e.line;
@@ -432,13 +376,12 @@ export class SamsaraSession extends DebugSession {
     const { debuggee, values } = this.stoppedSession();
     const frame = a.frameId !== undefined ? this.frame(a.frameId) : undefined;
     const h = frame?.hart ?? this.stopHart;
-    if (a.context === 'repl' && /^\s*seek\b/.test(a.expression) && !/^\s*seek\s+\d+\s*$/.test(a.expression)) {
-      throw new AdapterError(ErrorCode.BadExpression, 'usage: seek POSITION (a whole number: instructions and exceptions of all harts since the start)', false);
-    }
-    const command = /^\s*(when|seek\s+\d+)\s*$/.exec(a.expression);
-    if (a.context === 'repl' && command) {
-      if (command[1] !== 'when') this.seekTo(Number(command[1].split(/\s+/)[1]));
-      return { result: `position ${debuggee.timeline.position} (of ${debuggee.timeline.start}..${debuggee.timeline.end})`, variablesReference: 0 };
+    // The time-travel commands, worded as gdb's `monitor` has them.
+    const command = a.context === 'repl' ? debuggee.target.command(a.expression) : undefined;
+    if (command) {
+      if (!command.ok) throw new AdapterError(ErrorCode.BadExpression, command.text, false);
+      if (command.moved) this.afterSeek();
+      return { result: command.text, variablesReference: 0 };
     }
     // In a caller's frame, registers are the ones the unwinder recovered there.
     const v = values.evaluate(h, a.expression, frame?.entry);
@@ -481,14 +424,14 @@ export class SamsaraSession extends DebugSession {
     const s = this.session();
     const buckets = a.buckets ?? 512;
     if (!Number.isInteger(buckets) || buckets < 1 || buckets > 8192) throw new AdapterError(ErrorCode.BadRequest, `samsara/timeline: buckets must be 1 to 8192 (got ${JSON.stringify(a.buckets)})`);
-    const { timeline } = s.debuggee;
+    const { timeline } = s.debuggee.target;
     if (s.overview?.buckets !== buckets) s.overview = { buckets, overview: overview(timeline.recording, buckets, s.args.recording) };
     return { ...s.overview.overview, position: timeline.position, checkpoints: timeline.checkpointPositions() };
   }
 
   private position(): { position: number; start: number; end: number } {
-    const { timeline } = this.session().debuggee;
-    return { position: timeline.position, start: timeline.start, end: timeline.end };
+    const { target } = this.session().debuggee;
+    return { position: target.position, start: target.start, end: target.end };
   }
 
   // --- Motions ------------------------------------------------------------------------------------------
@@ -516,38 +459,39 @@ export class SamsaraSession extends DebugSession {
 
   private seek(a: { position: number }): { position: number } {
     if (!Number.isSafeInteger(a.position)) throw new AdapterError(ErrorCode.BadRequest, `samsara/seek: position must be an integer (got ${JSON.stringify(a.position)})`);
-    this.seekTo(a.position);
-    return { position: this.session().debuggee.timeline.position };
+    const { debuggee } = this.stoppedSession();
+    debuggee.seek(a.position);
+    this.afterSeek();
+    return { position: debuggee.target.position };
   }
 
-  private seekTo(position: number): void {
-    const { debuggee } = this.stoppedSession();
-    const stop = debuggee.seek(position);
-    setImmediate(() => this.stopped(stop, 'goto'));
+  /** After a seek: the client learns the new state from a `stopped` event (reason goto), after the response. */
+  private afterSeek(): void {
+    const { debuggee } = this.session();
+    this.invalidate();
+    setImmediate(() => this.stopped({ kind: 'step', hart: debuggee.currentHart() }, 'goto'));
   }
 
   /** Start a motion; the response goes at once, a `stopped` event when it ends. */
-  private move(direction: Direction, motion: (d: Debuggee) => Promise<Stop> | Stop, body?: object): object | undefined {
-    const { debuggee } = this.stoppedSession();
+  private move(direction: Direction, motion: (d: Debuggee) => Promise<Stop>, body?: object): object | undefined {
+    const { debuggee, breakpoints } = this.stoppedSession();
     this.running = true;
     this.invalidate();
     // After the response: setImmediate runs once the dispatcher has sent it.
     setImmediate(async () => {
       let stop: Stop;
-      if (direction === 'backward') this.backwardLog = [];
+      if (direction === 'backward') breakpoints.beginBackward();
       try {
         stop = await motion(debuggee);
       } catch (e) {
         this.output(`samsara: the ${direction} motion failed: ${(e as Error).stack ?? e}\n`, 'stderr');
-        stop = { reason: 'pause', hart: debuggee.currentHart() };
+        stop = { kind: 'interrupted', hart: debuggee.currentHart() };
       } finally {
         this.running = false;
-        const at = debuggee.timeline.position;
-        const met = (this.backwardLog ?? []).filter((l) => l.position > at).sort((a, b) => b.position - a.position);
-        this.backwardLog = undefined;
-        if (met.length) this.output(met.map((l) => `${l.text}\n`).join(''));
+        if (direction === 'backward') breakpoints.endBackward(debuggee.target.position);
       }
-      this.stopped(stop);
+      // After a disconnect the client is gone: a motion that was running ends silently.
+      if (!this.terminated) this.stopped(stop);
     });
     return body;
   }
@@ -556,21 +500,30 @@ export class SamsaraSession extends DebugSession {
     if (this.running) this.session().debuggee.pause();
   }
 
+  /** DAP's stop reasons for the debug target's stops. */
+  private static readonly REASONS: Record<Stop['kind'], string> = {
+    breakpoint: 'breakpoint', watchpoint: 'data breakpoint', trap: 'exception', step: 'step', interrupted: 'pause', start: 'step', end: 'step',
+  };
+
   private stopped(stop: Stop, reason?: string): void {
-    const { debuggee } = this.session();
+    const { debuggee, breakpoints } = this.session();
     this.invalidate();
-    const hart = 'hart' in stop ? stop.hart : debuggee.currentHart();
+    const hart = stop.hart;
     this.stopHart = hart;
-    const e = new StoppedEvent(reason ?? stop.reason, hart + 1) as DebugProtocol.StoppedEvent;
+    const e = new StoppedEvent(reason ?? SamsaraSession.REASONS[stop.kind], hart + 1) as DebugProtocol.StoppedEvent;
     e.body.allThreadsStopped = true;
-    const at = `position ${debuggee.timeline.position}`;
-    if (stop.reason === 'breakpoint') e.body.hitBreakpointIds = (this.byAddress.get(stop.address) ?? []).filter((b) => !b.logMessage && this.holds(hart, b)).map((b) => b.id);
-    if (stop.reason === 'data breakpoint') e.body.description = `${stop.access} of ${hex(stop.address)} (${at})`;
-    if (stop.reason === 'start') e.body.description = `Start of the recording (${at})`;
-    if (stop.reason === 'end') e.body.description = `End of the recording (${at})`;
-    if (stop.reason === 'start' || stop.reason === 'end') {
-      e.body.reason = 'step';
-      e.body.text = stop.reason === 'start' ? 'start of the recording' : 'end of the recording';
+    const at = `position ${debuggee.target.position}`;
+    // VS Code shows `description` in capitals in the Call Stack view, and `text` as its tooltip:
+    // addresses and details go in `text` (and the Debug Console), where their case is kept.
+    if (stop.kind === 'breakpoint') e.body.hitBreakpointIds = breakpoints.hitIds(hart, stop.pc);
+    if (stop.kind === 'watchpoint') {
+      e.body.description = 'Paused on data breakpoint';
+      e.body.text = `${stop.access} of ${hex(stop.address)} by hart ${hart} (${at})`;
+      this.output(`samsara: ${e.body.text}\n`);
+    }
+    if (stop.kind === 'start' || stop.kind === 'end') {
+      e.body.description = `${stop.kind === 'start' ? 'Start' : 'End'} of the recording (${at})`;
+      e.body.text = stop.kind === 'start' ? 'start of the recording' : 'end of the recording';
       this.output(`samsara: ${e.body.description}\n`);
     }
     this.sendEvent(e);
@@ -586,12 +539,23 @@ export class SamsaraSession extends DebugSession {
     throw new AdapterError(ErrorCode.ReadOnly, 'a recording is read-only: registers and memory cannot be changed');
   }
 
-  private disconnect(): void {
+  /**
+   * `terminate` asks the debuggee to end: the adapter says so with a `terminated` event and waits for
+   * the client's `disconnect`. `disconnect` ends the session after its response has gone.
+   */
+  private terminate(): void {
     this.launched?.debuggee.pause();
     if (this.terminated) return;
     this.terminated = true;
+    setImmediate(() => this.sendEvent(new TerminatedEvent()));
+  }
+
+  private disconnect(): void {
+    this.launched?.debuggee.pause();
+    const first = !this.terminated;
+    this.terminated = true;
     setImmediate(() => {
-      this.sendEvent(new TerminatedEvent());
+      if (first) this.sendEvent(new TerminatedEvent());
       this.shutdown();
     });
   }

@@ -2,7 +2,7 @@
 // chain), and through the kernel's trap entry to the instruction that trapped, each split into the
 // functions inlined at its pc, innermost first, as gdb's `bt` shows.
 
-import { CAUSE_NAMES } from '../emulator/hart/trap';
+import { trapName } from '../rr/debug-target';
 import { Frame } from '../symbols/dwarf/unwind';
 import { Debuggee } from './debuggee';
 
@@ -36,7 +36,7 @@ const SSTATUS_SPP = 1n << 8n;
 /** Whether pc is in the function that hart h's stvec points to: the kernel's trap entry. */
 function trapEntry(d: Debuggee, h: number, pc: bigint): boolean {
   const hart = d.hart(h);
-  const tvec = BigInt.asUintN(64, (BigInt(hart.stvecHi) << 32n) | BigInt(hart.stvecLo >>> 0)) & ~3n;
+  const tvec = (hart.csrNamed('stvec') ?? 0n) & ~3n;
   const entry = d.symbols?.symtab.lookup(tvec);
   return !!entry && entry.size > 0n && pc >= entry.address && pc < entry.address + entry.size;
 }
@@ -52,7 +52,7 @@ function trapFrame(d: Debuggee, h: number, entry: Frame): { frame: Frame; cause:
   if (epc === undefined || status === undefined || cause === undefined) return `the trap frame at 0x${base.toString(16)} cannot be read`;
   const interrupt = cause >> 63n === 1n;
   const code = Number(cause & 0xffn);
-  const name = interrupt ? `interrupt ${code}` : CAUSE_NAMES[code] ?? `cause ${code}`;
+  const name = interrupt ? `interrupt ${code}` : trapName(code, false).replace(/^unknown$/, `cause ${code}`);
   if (!(status & SSTATUS_SPP)) return `trapped from user space (${name} at pc 0x${epc.toString(16)})`;
   const registers = new Map<number, bigint>([[0, 0n]]);
   for (let r = 1; r < 32; r++) {

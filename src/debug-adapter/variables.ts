@@ -1,8 +1,8 @@
 // What the Variables view and the debug console show of a hart: its registers by ABI name, its CSRs,
 // and simple expressions over them (a register, a symbol, a number, `*ADDRESS` for a 64-bit word).
 
-import { csrList, peekCsr } from '../emulator/hart/csr';
 import * as path from 'node:path';
+import { PRIVILEGE_NAMES } from '../rr/debug-target';
 import { KernelSymbols } from '../symbols';
 import { formatSymbol } from '../symbols/symtab';
 import { Debuggee } from './debuggee';
@@ -11,8 +11,6 @@ import { AdapterError, ErrorCode } from './errors';
 /** Integer registers by ABI name (RISC-V psABI, "Integer Register Convention"). */
 export const ABI_NAMES = ['zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7',
   's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11', 't3', 't4', 't5', 't6'];
-
-const PRIV_NAMES = ['U', 'S', 'reserved', 'M'];
 
 export const hex = (v: bigint): string => `0x${BigInt.asUintN(64, v).toString(16).padStart(16, '0')}`;
 
@@ -74,9 +72,9 @@ export class HartValues {
   /** Every CSR the hart implements, by the privileged spec's names, and the privilege mode. */
   csrs(h: number): Value[] {
     const hart = this.d.hart(h);
-    const out: Value[] = [{ name: 'priv', value: `${PRIV_NAMES[hart.priv]}-mode (${hart.priv})` }];
-    for (const { num, name } of csrList().sort((a, b) => a.num - b.num)) {
-      const v = peekCsr(hart, num);
+    const out: Value[] = [{ name: 'priv', value: `${PRIVILEGE_NAMES[hart.privilege] ?? 'reserved'}-mode (${hart.privilege})` }];
+    for (const { num, name } of this.d.target.csrs()) {
+      const v = hart.csr(num);
       if (v !== undefined) out.push(this.value(name, v));
     }
     return out;
@@ -139,11 +137,8 @@ export class HartValues {
       if (v === undefined) throw new AdapterError(ErrorCode.BadExpression, `${text} is not known in this frame (the callee did not save it)`, false);
       return { ...this.value(text, v, true), raw: v };
     }
-    const csr = csrList().find((c) => c.name === text.replace(/^\$/, ''));
-    const v = csr && peekCsr(this.d.hart(h), csr.num);
-    if (csr && v !== undefined) {
-      return { ...this.value(text, v), raw: v };
-    }
+    const v = this.d.hart(h).csrNamed(text.replace(/^\$/, ''));
+    if (v !== undefined) return { ...this.value(text, v), raw: v };
     if (/^(0x[0-9a-f]+|\d+)$/i.test(text)) {
       const v = BigInt.asUintN(64, BigInt(text));
       return { ...this.value(text, v, true), raw: v };

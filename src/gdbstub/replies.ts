@@ -96,6 +96,51 @@ export function consoleOutput(text: string): string {
   return 'O' + hexEncodeText(text);
 }
 
+/** What the stub offers, for the `qSupported` reply. */
+export interface Offers {
+  /** The largest packet it accepts (`PacketSize`, hex in the reply). */
+  packetSize: number;
+  /** The qXfer objects it can read (e.g. `features`). */
+  xferRead: readonly string[];
+  /** Stop reasons it reports (`swbreak`, `hwbreak`), when gdb said it understands them. */
+  stopReasons: readonly ('swbreak' | 'hwbreak')[];
+  /** Reverse execution (bc, bs). */
+  reverse: boolean;
+}
+
+/** The reply to `qSupported` ("General Query Packets"): `name=value;name+;...`. */
+export function supported(offers: Offers): string {
+  const items = [`PacketSize=${offers.packetSize.toString(16)}`, 'QStartNoAckMode+'];
+  for (const object of offers.xferRead) items.push(`qXfer:${object}:read+`);
+  for (const r of offers.stopReasons) items.push(`${r}+`);
+  items.push('vContSupported+', 'multiprocess-');
+  if (offers.reverse) items.push('ReverseContinue+', 'ReverseStep+');
+  return items.join(';');
+}
+
+/** A reply to `qC`: the current thread. */
+export function currentThread(id: ThreadId | number): string {
+  return `QC${formatThreadId(id)}`;
+}
+
+/** A reply to `m`: the bytes as hex. */
+export function memory(data: Uint8Array): string {
+  return toHex(data);
+}
+
+/** A reply to `x` (binary memory read, gdb 16): `b` then the bytes, escaped by encodePacket. */
+export function binaryMemory(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(1 + data.length);
+  out[0] = 0x62; // b
+  out.set(data, 1);
+  return out;
+}
+
+/** `E.text`: an error with a message gdb shows ("Standard Replies"). */
+export function textError(text: string): string {
+  return `E.${text}`;
+}
+
 function hex2(n: number): string {
   return n.toString(16).padStart(2, '0');
 }

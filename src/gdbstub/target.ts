@@ -1,18 +1,16 @@
-// The gdb stub's target: a recording's timeline seen as gdb sees a machine. Threads are harts
-// (thread id = hart + 1); registers are numbered as gdb's RISC-V target (x0-x31 0..31, pc 32,
-// f0-f31 33..64, CSRs 65 + number, priv 4161); memory is read through the hart's translation.
-// Nothing here knows the packet format: the server (server.ts) translates.
+// The gdb stub's target: the debug target (src/rr/debug-target.ts) seen as gdb sees a machine.
+// Threads are harts (thread id = hart + 1); registers are numbered as gdb's RISC-V target (x0-x31
+// 0..31, pc 32, f0-f31 33..64, CSRs 65 + number, priv 4161). Nothing here knows the packet format:
+// the server (server.ts) translates.
 
-import { csrList, peekCsr } from '../emulator/hart/csr';
-import { Access } from '../emulator/hart/mmu';
-import { StopReason, Timeline, Watchpoint } from '../rr/timeline';
+import { DebugTarget, describeHart, ResumeOptions, Stop, WatchKind } from '../rr/debug-target';
 
 export const PC_REGNUM = 32;
 export const FIRST_FP_REGNUM = 33;
 export const FIRST_CSR_REGNUM = 65;
 export const PRIV_REGNUM = 4161;
 
-export type WatchType = 'write' | 'read' | 'access';
+export type WatchType = WatchKind;
 
 /** Why the target stopped, in gdb's terms. */
 export type StopEvent =
@@ -28,7 +26,8 @@ interface GdbWatch {
   address: bigint;
   length: number;
   type: WatchType;
-  physical?: number;
+  /** The hart of the thread whose translation the address was set in. */
+  hart: number;
 }
 
 export class ReplayTarget {
@@ -37,50 +36,45 @@ export class ReplayTarget {
   private hardware = new Set<bigint>();
   private watches: GdbWatch[] = [];
 
-  constructor(readonly timeline: Timeline) {}
-
-  get machine() {
-    return this.timeline.machine;
-  }
+  constructor(readonly target: DebugTarget) {}
 
   /** Thread ids: one per hart. */
   threads(): number[] {
-    return this.machine.harts.map((h) => h.id + 1);
+    return Array.from({ length: this.target.hartCount }, (_, h) => h + 1);
   }
 
-  hartOf(thread: number): number {
-    const h = thread - 1;
-    if (h < 0 || h >= this.machine.harts.length) throw new RangeError(`no thread ${thread}`);
-    return h;
+  hasThread(thread: number): boolean {
+    return Number.isInteger(thread) && thread >= 1 && thread <= this.target.hartCount;
+  }
+
+  private hartOf(thread: number): number {
+    if (!this.hasThread(thread)) throw new RangeError(`no thread ${thread}`);
+    return thread - 1;
   }
 
   /** The thread gdb should see as current after a stop: the hart that took the last step. */
   threadAtPosition(): number {
-    const p = this.timeline.position;
-    const h = this.timeline.hartAt(p > this.timeline.start ? p - 1 : p);
-    return (h ?? 0) + 1;
+    return this.target.lastHart() + 1;
   }
 
+  /** What `info threads` shows beside a thread: which hart, and what it is doing. */
   describe(thread: number): string {
-    const h = this.machine.harts[this.hartOf(thread)];
-    const state = h.stopped ? 'stopped' : h.wfi ? 'waiting (wfi)' : 'running';
-    return `hart ${h.id} [${state}, ${['U', 'S', '?', 'M'][h.priv]}-mode]`;
+    const h = this.target.hart(this.hartOf(thread));
+    return `hart ${h.id}, ${describeHart(h)}`;
   }
 
   /** One register as gdb's little-endian bytes, or undefined if there is no such register. */
   readRegister(thread: number, regnum: number): Uint8Array | undefined {
-    const h = this.machine.harts[this.hartOf(thread)];
+    const h = this.target.hart(this.hartOf(thread));
     let v: bigint | undefined;
     if (regnum >= 0 && regnum < 32) v = h.reg(regnum);
-    else if (regnum === PC_REGNUM) v = BigInt.asUintN(64, BigInt(h.pc));
-    else if (regnum >= FIRST_FP_REGNUM && regnum < FIRST_FP_REGNUM + 32) {
-      const r = regnum - FIRST_FP_REGNUM;
-      v = (BigInt(h.f[2 * r + 1] >>> 0) << 32n) | BigInt(h.f[2 * r] >>> 0);
-    } else if (regnum === PRIV_REGNUM) v = BigInt(h.priv);
-    else if (regnum >= FIRST_CSR_REGNUM && regnum < FIRST_CSR_REGNUM + 4096) v = peekCsr(h, regnum - FIRST_CSR_REGNUM);
+    else if (regnum === PC_REGNUM) v = h.pc;
+    else if (regnum >= FIRST_FP_REGNUM && regnum < FIRST_FP_REGNUM + 32) v = h.freg(regnum - FIRST_FP_REGNUM);
+    else if (regnum === PRIV_REGNUM) v = BigInt(h.privilege);
+    else if (regnum >= FIRST_CSR_REGNUM && regnum < FIRST_CSR_REGNUM + 4096) v = h.csr(regnum - FIRST_CSR_REGNUM);
     if (v === undefined) return undefined;
     const out = new Uint8Array(8);
-    new DataView(out.buffer).setBigUint64(0, v, true);
+    new DataView(out.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
     return out;
   }
 
@@ -93,13 +87,12 @@ export class ReplayTarget {
 
   /** Memory as the thread's hart sees it (virtual, through its current translation). */
   readMemory(thread: number, address: bigint, length: number): Uint8Array | undefined {
-    const h = this.machine.harts[this.hartOf(thread)];
-    return this.machine.readVirtual(h, address, length);
+    return this.target.readMemory(this.hartOf(thread), address, length);
   }
 
   /** CSRs that exist, for the target description. */
   csrs(): { num: number; name: string }[] {
-    return csrList();
+    return this.target.csrs();
   }
 
   // --- Breakpoints and watchpoints (gdb's addresses are virtual) ----------------------------------
@@ -108,34 +101,37 @@ export class ReplayTarget {
     const a = BigInt.asUintN(64, address);
     this.breakpoints.add(a);
     if (hardware) this.hardware.add(a);
-    this.timeline.setBreakpoints([...this.breakpoints]);
+    this.target.setBreakpoints([...this.breakpoints]);
   }
 
   removeBreakpoint(address: bigint): void {
     const a = BigInt.asUintN(64, address);
     this.breakpoints.delete(a);
     this.hardware.delete(a);
-    this.timeline.setBreakpoints([...this.breakpoints]);
+    this.target.setBreakpoints([...this.breakpoints]);
   }
 
-  /** False if the address is not mapped for the current thread (gdb then reports an error). */
+  /** False if the address is not mapped for the thread (gdb then reports an error). */
   insertWatchpoint(thread: number, address: bigint, length: number, type: WatchType): boolean {
-    const h = this.machine.harts[this.hartOf(thread)];
-    const physical = this.machine.virtualToPhysical(h, address, Access.Load);
-    if (physical === undefined) return false;
-    this.watches.push({ address, length, type, physical });
-    this.applyWatches();
+    const watch = { address: BigInt.asUintN(64, address), length, type, hart: this.hartOf(thread) };
+    if (!this.applyWatches([...this.watches, watch])) {
+      this.applyWatches(this.watches);
+      return false;
+    }
+    this.watches.push(watch);
     return true;
   }
 
   removeWatchpoint(address: bigint, length: number, type: WatchType): void {
-    this.watches = this.watches.filter((w) => !(w.address === address && w.length === length && w.type === type));
-    this.applyWatches();
+    const a = BigInt.asUintN(64, address);
+    this.watches = this.watches.filter((w) => !(w.address === a && w.length === length && w.type === type));
+    this.applyWatches(this.watches);
   }
 
-  private applyWatches(): void {
-    const list: Watchpoint[] = this.watches.map((w) => ({ start: w.physical!, length: w.length, kind: w.type === 'access' ? 'access' : w.type }));
-    this.timeline.setWatchpoints(list);
+  /** Watch these (each through its thread's translation now); false if any is not mapped. */
+  private applyWatches(list: GdbWatch[]): boolean {
+    const { unmapped } = this.target.setWatchpoints(list.map((w) => ({ address: w.address, length: w.length, kind: w.type, hart: w.hart })));
+    return unmapped.length === 0;
   }
 
   /** Forget every breakpoint and watchpoint (a gdb connection ended). */
@@ -143,56 +139,47 @@ export class ReplayTarget {
     this.breakpoints.clear();
     this.hardware.clear();
     this.watches = [];
-    this.timeline.setBreakpoints([]);
-    this.timeline.setWatchpoints([]);
+    this.target.setBreakpoints([]);
+    this.target.setWatchpoints([]);
   }
 
   // --- Execution ------------------------------------------------------------------------------------
 
+  /** One instruction of `thread`, forward or backward; every breakpoint and watchpoint is passed over. */
+  async step(thread: number, direction: 'forward' | 'backward'): Promise<StopEvent> {
+    return this.event(await this.target.step(this.hartOf(thread), direction), thread);
+  }
+
   /**
-   * Resume only `thread` (gdb left the others stopped), or every thread. The harts still run as
-   * recorded; breakpoint hits of the others are passed over.
+   * Continue in a direction until a stop. With `only`, only that thread's breakpoint hits count
+   * (gdb resumed it alone: `vCont;c:N`, its step over a breakpoint); the harts still run as recorded.
    */
-  resumeOnly(thread: number | undefined): void {
-    const hart = thread === undefined ? undefined : this.hartOf(thread);
-    this.timeline.setBreakpointCondition(hart === undefined ? undefined : (h) => h === hart);
+  async resume(direction: 'forward' | 'backward', only: number | undefined, interrupted: () => boolean): Promise<StopEvent> {
+    const hart = only === undefined ? undefined : this.hartOf(only);
+    const options: ResumeOptions = { interrupted, stopFilter: hart === undefined ? undefined : (hit) => hit.hart === hart };
+    const stop = await this.target.resume(direction, options);
+    if (stop.kind === 'watchpoint') {
+      // gdb treats RISC-V watchpoints as non-steppable: after a watchpoint stop it steps one
+      // instruction itself, in the direction it was going. So, as QEMU does, report the stop
+      // before the access going forward (gdb's step then makes it), and after it going backward
+      // (gdb's reverse step then lands on the accessing instruction).
+      if (direction === 'forward') this.target.seek(stop.accessPosition);
+      else await this.target.step(stop.hart, 'forward');
+    }
+    return this.event(stop, this.threadAtPosition());
   }
 
-  stepForward(thread: number): StopEvent {
-    return this.event(this.timeline.stepForward(this.hartOf(thread)), thread);
-  }
-
-  stepBackward(thread: number): StopEvent {
-    return this.event(this.timeline.stepBackward(this.hartOf(thread)), thread);
-  }
-
-  /** Continue forward until a stop, or `until` ({ kind: 'limit' } then); `stepOver` false for a later slice of one continue. */
-  continueForward(until?: number, stepOver = true): StopEvent | 'limit' {
-    const r = this.timeline.continueForward(until, stepOver);
-    return r.kind === 'limit' ? 'limit' : this.event(r, this.threadAtPosition());
-  }
-
-  backwardSearch(): { step(): StopEvent | undefined } {
-    const search = this.timeline.backwardSearch();
-    return {
-      step: () => {
-        const r = search.step();
-        return r && this.event(r, this.threadAtPosition());
-      },
-    };
-  }
-
-  private event(r: StopReason, thread: number): StopEvent {
+  private event(r: Stop, thread: number): StopEvent {
     switch (r.kind) {
       case 'breakpoint': return { kind: this.hardware.has(r.pc) ? 'hwbreak' : 'swbreak', thread: r.hart + 1 };
       case 'watchpoint': {
-        const w = this.watches.find((x) => x.physical !== undefined && r.address >= x.physical && r.address < x.physical + x.length);
-        const type: WatchType = w?.type === 'access' ? 'access' : r.access === 'read' ? 'read' : 'write';
-        const address = w ? w.address + BigInt(r.address - w.physical!) : BigInt(r.address);
-        return { kind: 'watch', thread: r.hart + 1, type, address };
+        const type: WatchType = r.watch?.kind === 'access' ? 'access' : r.access;
+        return { kind: 'watch', thread: r.hart + 1, type, address: r.address };
       }
+      case 'interrupted': return { kind: 'interrupt', thread: r.hart + 1 };
       case 'start': return { kind: 'replaylog', thread, which: 'begin' };
       case 'end': return { kind: 'replaylog', thread, which: 'end' };
+      case 'step': return { kind: 'signal', thread: r.hart + 1 };
       default: return { kind: 'signal', thread };
     }
   }

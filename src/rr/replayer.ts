@@ -7,7 +7,7 @@
 
 import { LinearClock } from '../emulator/clock';
 import { Htif } from '../emulator/devices/htif';
-import { CAUSE_NAMES } from '../emulator/hart/trap';
+import { trapName } from '../emulator/hart/trap';
 import { Machine } from '../emulator/machine';
 import { BlockPort, ConsolePort, EntropyPort } from '../emulator/ports';
 import { BlockKind, decodeEvents, EndReason, Event, EventKind, ParsedRecording } from './format';
@@ -150,6 +150,28 @@ export class Replayer {
     if (this.turn && this.machine.position + this.turn.remaining <= limit) this.runTo(this.machine.position + this.turn.remaining);
   }
 
+  /**
+   * At a position where a turn begins, begin it: apply the events recorded there (clock re-bases,
+   * input, the traps taken as the turn begins) up to the chunk, so that the harts are as they are
+   * just before that turn's first step (an interrupt taken at its start is taken). Does nothing
+   * inside a turn, or where the recording ends.
+   */
+  enterTurn(): void {
+    while (!this.turn && !this.ended) {
+      const saved = { events: this.events, eventIndex: this.eventIndex, blockIndex: this.blockIndex };
+      const e = this.next();
+      if (!e) return;
+      // Between turns every event before the next chunk is at this position or inside that turn.
+      if (e.kind === EventKind.End) {
+        this.events = saved.events;
+        this.eventIndex = saved.eventIndex;
+        this.blockIndex = saved.blockIndex;
+        return;
+      }
+      this.apply(e);
+    }
+  }
+
   cursor(): ReplayCursor {
     if (this.turn || this.pending.length) throw new Error('the replay cursor can only be saved between turns');
     return { events: this.events, eventIndex: this.eventIndex, blockIndex: this.blockIndex, ended: this.ended };
@@ -249,11 +271,6 @@ export class Replayer {
     const where = h ? `hart ${hart}, pc 0x${BigInt.asUintN(64, BigInt(h.pc)).toString(16)}` : m.harts.map((x) => `hart ${x.id} pc 0x${BigInt.asUintN(64, BigInt(x.pc)).toString(16)}`).join(', ');
     throw new DivergenceError(`${this.name}: replay diverged at position ${m.position} (${where}): ${message}`);
   }
-}
-
-function trapName(cause: number, interrupt: boolean): string {
-  if (!interrupt) return CAUSE_NAMES[cause] ?? 'unknown';
-  return ['', 'supervisor software', '', 'machine software', '', 'supervisor timer', '', 'machine timer', '', 'supervisor external', '', 'machine external'][cause] || 'unknown';
 }
 
 function describe(e: Event | undefined): string {

@@ -1,7 +1,7 @@
 // Statistics per event kind, in the manner of KRR's "Event Stats", for `samsara info` and for the
 // end of a record or replay.
 
-import { CAUSE_NAMES } from '../emulator/hart/trap';
+import { CAUSE_NAMES, INTERRUPT_NAMES } from '../emulator/hart/trap';
 import { BlockKind, decodeEvents, Event, EventKind, ParsedRecording } from './format';
 
 export class EventStats {
@@ -77,14 +77,13 @@ export class EventStats {
 
   /** The table, one line per figure. */
   format(logBytes?: number): string {
-    const INTERRUPTS: Record<number, string> = { 1: 'supervisor software', 3: 'machine software', 5: 'supervisor timer', 7: 'machine timer', 9: 'supervisor external', 11: 'machine external' };
     const lines: string[] = ['Event Stats:'];
     const row = (name: string, value: number | string): void => { lines.push(`  ${name.padEnd(28)} ${value}`); };
     row('instructions (steps)', this.steps);
     this.stepsPerHart.forEach((s, i) => row(`  hart ${i}`, s));
     row('chunks (hart turns)', this.chunks);
     row('interrupts', this.interrupts);
-    for (const [c, n] of [...this.interruptsByCause].sort((a, b) => a[0] - b[0])) row(`  ${INTERRUPTS[c] ?? `cause ${c}`}`, n);
+    for (const [c, n] of [...this.interruptsByCause].sort((a, b) => a[0] - b[0])) row(`  ${INTERRUPT_NAMES[c] ?? `cause ${c}`}`, n);
     row('exceptions', this.exceptions);
     for (const [c, n] of [...this.exceptionsByCause].sort((a, b) => a[0] - b[0])) row(`  ${CAUSE_NAMES[c] ?? `cause ${c}`}`, n);
     row('syscalls (ecall from U)', this.syscalls);

@@ -5,23 +5,13 @@
 // previous step; continuing backward replays earlier intervals forward, remembering the last hit.
 // Breakpoints and watchpoints belong to the timeline and are never part of a checkpoint.
 
-import { PAGE_SIZE } from '../emulator/bus';
-import { Hart } from '../emulator/hart/hart';
 import { LinearClock } from '../emulator/clock';
-import { Machine, MachineState } from '../emulator/machine';
+import { Hart } from '../emulator/hart/hart';
+import { Machine } from '../emulator/machine';
 import { ConsolePort } from '../emulator/ports';
+import { CheckpointStore } from './checkpoints';
 import { BlockKind, decodeEvents, EventKind, ParsedRecording } from './format';
-import { ReplayCursor, Replayer } from './replayer';
-
-interface Checkpoint {
-  position: number;
-  state: MachineState;
-  clock: { base: number; baseTime: number };
-  cursor: ReplayCursor;
-  /** RAM pages written since the previous checkpoint, as they are at this one. */
-  pages: Map<number, Uint8Array>;
-  bytes: number;
-}
+import { Replayer } from './replayer';
 
 export type WatchKind = 'read' | 'write' | 'access';
 
@@ -47,7 +37,8 @@ export interface EventStops {
 
 export type StopReason =
   | { kind: 'breakpoint'; hart: number; pc: bigint }
-  | { kind: 'watchpoint'; hart: number; address: number; access: 'read' | 'write' }
+  /** `position`: where the access was made (the state before the accessing step). */
+  | { kind: 'watchpoint'; hart: number; address: number; access: 'read' | 'write'; position: number }
   | { kind: 'event'; hart: number; cause: number; interrupt: boolean }
   | { kind: 'input'; event: EventKind; position: number }
   | { kind: 'step'; hart: number }
@@ -67,19 +58,23 @@ export interface TimelineOptions {
   interval?: number;
 }
 
+/**
+ * Whether a breakpoint hit counts, asked at each hit with the machine as it is there (hart `hart`
+ * about to execute `pc`); a hit for which it is false is passed over. Passed per continue.
+ */
+export type BreakpointFilter = (hart: number, pc: bigint, position: number) => boolean;
+
 export class Timeline {
   readonly replayer: Replayer;
-  private readonly checkpoints: Checkpoint[] = [];
-  /** The checkpoint whose RAM the current RAM is, plus the pages marked dirty since. */
-  private ramBase = 0;
-  /** For each RAM page, the indices (into checkpoints) of the checkpoints holding a copy, ascending. */
-  private readonly budget: number;
+  private readonly checkpoints: CheckpointStore;
   private readonly interval: number;
   private breakpointPcs: bigint[] = [];
+  private physicalPcs: number[] = [];
   private watchpoints: Watchpoint[] = [];
   private removeWatches: (() => void)[] = [];
   private events: EventStops = {};
-  private breakpointCondition: ((hart: number, pc: bigint, position: number) => boolean) | undefined;
+  /** The filter of the continue in progress. */
+  private filter: BreakpointFilter | undefined;
   /** Chunk index: start position, hart and length of every turn in the recording, in order. */
   private readonly chunkStart: number[] = [];
   private readonly chunkHart: number[] = [];
@@ -91,7 +86,6 @@ export class Timeline {
   readonly end: number;
 
   constructor(readonly recording: ParsedRecording, console: ConsolePort = { write: () => {} }, options: TimelineOptions = {}, name = 'recording') {
-    this.budget = options.checkpointBudget ?? 2 ** 30;
     this.interval = options.interval ?? 2_000_000;
     this.replayer = new Replayer(recording, console, name);
     this.start = this.replayer.position;
@@ -115,8 +109,7 @@ export class Timeline {
       this.pendingEventHit = { position, reason: { kind: 'input', event: kind, position } };
       this.machine.debugStop = true;
     };
-    this.machine.bus.clearDirty();
-    this.checkpoints.push(this.capture(this.allPages()));
+    this.checkpoints = new CheckpointStore(this.replayer, options.checkpointBudget ?? 2 ** 30);
   }
 
   get machine() {
@@ -128,22 +121,23 @@ export class Timeline {
   }
 
   get checkpointCount(): number {
-    return this.checkpoints.length;
+    return this.checkpoints.count;
   }
 
   get checkpointBytes(): number {
-    return this.checkpoints.reduce((n, c) => n + c.bytes, 0);
+    return this.checkpoints.bytes;
   }
 
   checkpointPositions(): number[] {
-    return this.checkpoints.map((c) => c.position);
+    return this.checkpoints.positions();
   }
 
   // --- Breakpoints, watchpoints, event stops ---------------------------------------------------------
 
   setBreakpoints(virtualPcs: bigint[], physicalPcs: number[] = []): void {
     this.breakpointPcs = virtualPcs.map((p) => BigInt.asUintN(64, p));
-    this.machine.breakpoints.set(virtualPcs, physicalPcs);
+    this.physicalPcs = [...physicalPcs];
+    this.machine.breakpoints.set(this.breakpointPcs, this.physicalPcs);
   }
 
   setWatchpoints(watchpoints: Watchpoint[]): void {
@@ -157,15 +151,6 @@ export class Timeline {
     }
   }
 
-  /**
-   * A breakpoint's condition: called at each breakpoint hit with the machine as it is there (the
-   * hart about to execute `pc`); a hit for which it returns false is passed over, in continues in
-   * both directions. None: every hit counts.
-   */
-  setBreakpointCondition(condition: ((hart: number, pc: bigint, position: number) => boolean) | undefined): void {
-    this.breakpointCondition = condition;
-  }
-
   setEventStops(stops: EventStops): void {
     this.events = stops;
   }
@@ -177,7 +162,9 @@ export class Timeline {
   private watchSeen(address: number, access: 'read' | 'write'): void {
     if (!this.hits) return;
     const hart = this.currentHart();
-    this.pendingWatchHit = { position: this.position, reason: { kind: 'watchpoint', hart, address, access } };
+    // The accessing instruction has not retired yet: this is the position of its step.
+    const position = this.position;
+    this.pendingWatchHit = { position, reason: { kind: 'watchpoint', hart, address, access, position } };
     this.machine.debugStop = true;
   }
 
@@ -195,11 +182,14 @@ export class Timeline {
   /** Go to an exact position (clamped to the recording). */
   seek(target: number): void {
     target = Math.max(this.start, Math.min(this.end, target));
-    if (target === this.position) return;
-    const cp = this.nearestCheckpoint(target);
-    // Replay forward from here if that is no further than from the checkpoint.
-    if (!(target > this.position && this.position >= cp.position)) this.restore(cp);
-    this.withoutStops(() => this.forward(target));
+    if (target !== this.position) {
+      const cp = this.checkpoints.atOrBefore(target);
+      // Replay forward from here if that is no further than from the checkpoint.
+      if (!(target > this.position && this.position >= cp.position)) this.checkpoints.restore(cp);
+      this.withoutStops(() => this.forward(target));
+    }
+    // Where a turn begins, show the harts as that turn's first step finds them.
+    this.replayer.enterTurn();
   }
 
   /** One step forward of hart `hart` (its next instruction; other harts run as recorded in between). */
@@ -227,10 +217,11 @@ export class Timeline {
   /**
    * Continue forward to the next breakpoint, watchpoint or event stop, or the end. With `until`,
    * stop there ({ kind: 'limit' }) if nothing is hit before: a caller that must stay responsive
-   * (to an interrupt from gdb, say) continues in slices.
+   * (to an interrupt from gdb, say) continues in slices. `filter` passes over breakpoint hits.
    */
-  continueForward(until = this.end, stepOver = true): StopReason {
+  continueForward(until = this.end, stepOver = true, filter?: BreakpointFilter): StopReason {
     this.hits = [];
+    this.filter = filter;
     try {
       // The hart about to take the next step goes past a breakpoint it sits on (it stopped there);
       // a later slice of the same continue (stepOver false) does not, or a hit that happens to
@@ -251,6 +242,7 @@ export class Timeline {
       }
     } finally {
       this.hits = undefined;
+      this.filter = undefined;
     }
   }
 
@@ -258,8 +250,8 @@ export class Timeline {
    * Continue backward to the last breakpoint, watchpoint or event stop before the current position,
    * or the start. Earlier intervals are replayed forward from their checkpoints, keeping the last hit.
    */
-  continueBackward(): StopReason {
-    const search = this.backwardSearch();
+  continueBackward(filter?: BreakpointFilter): StopReason {
+    const search = this.backwardSearch(filter);
     for (;;) {
       const r = search.step();
       if (r) return r;
@@ -269,35 +261,38 @@ export class Timeline {
   /**
    * A backward continue taken one interval at a time: each step() replays the interval before the
    * last one searched and returns the stop if it found one (or reached the start), else undefined.
-   * Between steps the machine is at the start of the last interval searched.
+   * Between steps the machine is at the start of the last interval searched. With `floor`, hits
+   * before it do not count and the search ends there ({ kind: 'limit' }, the machine at `floor`).
    */
-  backwardSearch(): { step(): StopReason | undefined } {
+  backwardSearch(filter?: BreakpointFilter, floor?: number): { step(): StopReason | undefined } {
     const origin = this.position;
+    const bottom = floor ?? this.start;
     let end = origin;
     return {
       step: (): StopReason | undefined => {
-        if (end <= this.start) {
-          this.seek(this.start);
-          return { kind: 'start' };
+        if (end <= bottom) {
+          this.seek(bottom);
+          return floor === undefined ? { kind: 'start' } : { kind: 'limit' };
         }
-        const cp = this.nearestCheckpoint(end - 1);
-        this.restore(cp);
-        const hits = this.scan(end);
-        const last = hits.filter((h) => h.position < origin).pop();
+        const cp = this.checkpoints.atOrBefore(end - 1);
+        this.checkpoints.restore(cp);
+        const hits = this.scan(end, filter);
+        const last = hits.filter((h) => h.position < origin && h.position >= bottom).pop();
         if (last) {
           this.withoutStops(() => this.seekExact(last.position));
           return last.reason;
         }
         end = cp.position;
-        this.restore(cp);
+        this.checkpoints.restore(cp);
         return undefined;
       },
     };
   }
 
   /** Replay forward from the current position to `end`, collecting every hit on the way. */
-  private scan(end: number): Hit[] {
+  private scan(end: number, filter: BreakpointFilter | undefined): Hit[] {
     this.hits = [];
+    this.filter = filter;
     const all: Hit[] = [];
     try {
       this.armStepOver(undefined); // a hit at the interval's first position counts
@@ -312,6 +307,7 @@ export class Timeline {
       }
     } finally {
       this.hits = undefined;
+      this.filter = undefined;
     }
     return all;
   }
@@ -325,7 +321,7 @@ export class Timeline {
     if (!stop) return undefined;
     if (stop.kind === 'breakpoint') {
       const pc = BigInt.asUintN(64, BigInt(this.machine.harts[stop.hart].pc));
-      if (this.breakpointCondition && !this.breakpointCondition(stop.hart, pc, this.position)) return 'passed';
+      if (this.filter && !this.filter(stop.hart, pc, this.position)) return 'passed';
       return { position: this.position, reason: { kind: 'breakpoint', hart: stop.hart, pc } };
     }
     const hit = this.pendingWatchHit ?? this.pendingEventHit;
@@ -333,7 +329,6 @@ export class Timeline {
     return hit;
   }
 
-  /** Make every hart that sits on a breakpoint execute that instruction once when it runs on. */
   /**
    * Make hart `hart` (the one that stopped, or is about to step) execute the instruction it sits on
    * once even if a breakpoint is there; no other hart: each of them stops at a breakpoint it sits
@@ -349,24 +344,26 @@ export class Timeline {
 
   private withoutStops(fn: () => void): void {
     const saved = this.breakpointPcs;
+    const savedPhysical = this.physicalPcs;
     const savedWatches = this.watchpoints;
-    if (saved.length) this.machine.breakpoints.set([]);
+    const any = saved.length > 0 || savedPhysical.length > 0;
+    if (any) this.machine.breakpoints.set([]);
     if (savedWatches.length) this.setWatchpoints([]);
     try {
       fn();
     } finally {
-      if (saved.length) this.machine.breakpoints.set(saved);
+      if (any) this.machine.breakpoints.set(saved, savedPhysical);
       if (savedWatches.length) this.setWatchpoints(savedWatches);
-      this.breakpointPcs = saved;
       for (const h of this.machine.harts) h.stepOverArmed = false;
     }
   }
 
-  /** Seek to a position reached during a scan (no stops on the way). */
+  /** Seek to a position reached during a scan (no stops on the way), as the hit there saw it. */
   private seekExact(target: number): void {
-    const cp = this.nearestCheckpoint(target);
-    if (!(target >= this.position && this.position >= cp.position)) this.restore(cp);
+    const cp = this.checkpoints.atOrBefore(target);
+    if (!(target >= this.position && this.position >= cp.position)) this.checkpoints.restore(cp);
     this.forward(target);
+    this.replayer.enterTurn();
   }
 
   /**
@@ -377,7 +374,7 @@ export class Timeline {
   private forward(target: number): void {
     const r = this.replayer;
     while (this.position < target && !r.ended) {
-      const last = this.checkpoints[this.lastCheckpointAtOrBefore(this.position)];
+      const last = this.checkpoints.atOrBefore(this.position);
       const goal = Math.min(target, last.position + this.interval);
       const before = this.position;
       r.runTo(goal);
@@ -386,141 +383,13 @@ export class Timeline {
       if (this.position < target && this.position >= last.position + this.interval) {
         r.finishTurn(target);
         if (r.stoppedBy) return;
-        if (r.betweenTurns) this.checkpoint();
+        if (r.betweenTurns) this.checkpoints.take();
       }
     }
     // Near a distant target, leave a checkpoint just before it.
     if (r.betweenTurns && this.position === target) {
-      const last = this.checkpoints[this.lastCheckpointAtOrBefore(target)];
-      if (target - last.position > 50_000) this.checkpoint();
-    }
-  }
-
-  // --- Checkpoints ----------------------------------------------------------------------------------
-
-  private allPages(): Map<number, Uint8Array> {
-    const bus = this.machine.bus;
-    const pages = new Map<number, Uint8Array>();
-    const words = bus.ram32;
-    for (let p = 0; p < bus.pages; p++) {
-      if (!bus.used[p]) continue;
-      const base = (p * PAGE_SIZE) / 4;
-      for (let i = 0; i < PAGE_SIZE / 4; i++) {
-        if (words[base + i] !== 0) {
-          pages.set(p, bus.ram.slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
-          break;
-        }
-      }
-    }
-    return pages;
-  }
-
-  private capture(pages: Map<number, Uint8Array>): Checkpoint {
-    const state = this.machine.snapshotState();
-    return {
-      position: this.position,
-      state,
-      clock: this.replayer.clock.snapshot(),
-      cursor: this.replayer.cursor(),
-      pages,
-      bytes: pages.size * PAGE_SIZE + 8192,
-    };
-  }
-
-  /** Take a checkpoint here (between turns): the pages dirtied since the RAM base. */
-  private checkpoint(): void {
-    const bus = this.machine.bus;
-    const at = this.position;
-    const index = this.lastCheckpointAtOrBefore(at);
-    if (this.checkpoints[index].position === at) return;
-    // The dirty pages are relative to ramBase, which is the checkpoint at or before here.
-    const pages = new Map<number, Uint8Array>();
-    for (let p = 0; p < bus.pages; p++) {
-      if (bus.dirty[p]) pages.set(p, bus.ram.slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
-    }
-    // Pages dirtied between ramBase and a later checkpoint that now follows this one stay valid: a
-    // later checkpoint's copies are its own contents.
-    const cp = this.capture(pages);
-    this.checkpoints.splice(index + 1, 0, cp);
-    this.ramBase = index + 1;
-    bus.clearDirty();
-    this.evict();
-  }
-
-  private lastCheckpointAtOrBefore(position: number): number {
-    let lo = 0;
-    let hi = this.checkpoints.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.checkpoints[mid].position <= position) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  }
-
-  private nearestCheckpoint(position: number): Checkpoint {
-    return this.checkpoints[this.lastCheckpointAtOrBefore(position)];
-  }
-
-  /** Put the machine back in the state of a checkpoint. */
-  private restore(cp: Checkpoint): void {
-    const target = this.checkpoints.indexOf(cp);
-    const bus = this.machine.bus;
-    // Pages that may differ: dirty since ramBase, and those saved by checkpoints between the two.
-    const changed = new Set<number>();
-    for (let p = 0; p < bus.pages; p++) if (bus.dirty[p]) changed.add(p);
-    const [a, b] = target < this.ramBase ? [target, this.ramBase] : [this.ramBase, target];
-    for (let i = a + 1; i <= b; i++) for (const p of this.checkpoints[i].pages.keys()) changed.add(p);
-    for (const p of changed) {
-      const data = this.pageAt(p, target);
-      if (data) bus.ram.set(data, p * PAGE_SIZE);
-      else bus.ram.fill(0, p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
-      bus.used[p] = 1;
-    }
-    this.machine.restoreState(cp.state);
-    this.replayer.clock.restore(cp.clock);
-    this.replayer.setCursor(cp.cursor);
-    this.ramBase = target;
-    bus.clearDirty();
-  }
-
-  /** The content of RAM page p at checkpoint index i: its copy in the latest checkpoint at or before i. */
-  private pageAt(p: number, i: number): Uint8Array | undefined {
-    for (let k = i; k >= 0; k--) {
-      const d = this.checkpoints[k].pages.get(p);
-      if (d) return d;
-    }
-    return undefined;
-  }
-
-  /**
-   * Keep the checkpoints within the memory budget: drop the ones farthest from the current position
-   * (never the first, nor the RAM base). A dropped checkpoint's pages move to the next checkpoint
-   * where that one lacks them (they are unchanged in between).
-   */
-  private evict(): void {
-    while (this.checkpointBytes > this.budget && this.checkpoints.length > 2) {
-      const here = this.position;
-      let victim = -1;
-      let far = -1;
-      for (let i = 1; i < this.checkpoints.length; i++) {
-        if (i === this.ramBase) continue;
-        const d = Math.abs(this.checkpoints[i].position - here);
-        if (d > far) { far = d; victim = i; }
-      }
-      if (victim < 0) return;
-      const gone = this.checkpoints[victim];
-      const next = this.checkpoints[victim + 1];
-      if (next) {
-        for (const [p, data] of gone.pages) {
-          if (!next.pages.has(p)) {
-            next.pages.set(p, data);
-            next.bytes += PAGE_SIZE;
-          }
-        }
-      }
-      this.checkpoints.splice(victim, 1);
-      if (this.ramBase > victim) this.ramBase--;
+      const last = this.checkpoints.atOrBefore(target);
+      if (target - last.position > 50_000) this.checkpoints.take();
     }
   }
 

@@ -207,17 +207,17 @@ describe.skipIf(!haveTools)('disassembler against objdump', () => {
   });
 });
 
-describe('disassembleOne and disassemble', () => {
-  /** Little-endian bytes of instruction words written as objdump shows them: 4 hex digits or 8. */
-  const le = (...words: string[]): Uint8Array => {
-    const out: number[] = [];
-    for (const w of words) for (let i = w.length / 2 - 1; i >= 0; i--) out.push(parseInt(w.slice(2 * i, 2 * i + 2), 16));
-    return new Uint8Array(out);
-  };
+/** Little-endian bytes of instruction words written as objdump shows them: 4 hex digits or 8. */
+const le = (...words: string[]): Uint8Array => {
+  const out: number[] = [];
+  for (const w of words) for (let i = w.length / 2 - 1; i >= 0; i--) out.push(parseInt(w.slice(2 * i, 2 * i + 2), 16));
+  return new Uint8Array(out);
+};
 
+describe('disassembleOne and disassemble', () => {
   it('decodes 32-bit and compressed words, with objdump-style bytes', () => {
     expect(disassembleOne(le('00a50533'), 0x1000n)).toEqual({ address: 0x1000n, length: 4, bytes: '00a50533', mnemonic: 'add', operands: 'a0,a0,a0' });
-    expect(disassembleOne(le('8082'), 0n)).toEqual({ address: 0n, length: 2, bytes: '8082', mnemonic: 'ret', operands: '' });
+    expect(disassembleOne(le('8082'), 0n)).toEqual({ address: 0n, length: 2, bytes: '8082', mnemonic: 'ret', operands: '', flow: 'return' });
     expect(disassembleOne(le('7139'), 0n)).toMatchObject({ mnemonic: 'add', operands: 'sp,sp,-64' });
   });
 
@@ -258,5 +258,36 @@ describe('disassembleOne and disassemble', () => {
     ]);
     expect(disassemble(bytes, 0n, 2)).toHaveLength(2);
     expect(disassemble(bytes.subarray(0, 7), 0n)).toHaveLength(2);
+  });
+});
+
+describe('control flow of each instruction (unprivileged spec 2.5, table 2.1: x1 and x5 are link registers)', () => {
+  // Encodings from riscv64-unknown-elf-as, with objdump's text beside each.
+  const cases: [string, string, string | undefined][] = [
+    ['000000ef', 'jal ra', 'call'],
+    ['000002ef', 'jal t0 (the alternate link register)', 'call'],
+    ['0000006f', 'j', 'jump'],
+    ['000780e7', 'jalr a5', 'call'],
+    ['00008067', 'ret', 'return'],
+    ['00028067', 'jr t0 (a return through x5)', 'return'],
+    ['00078067', 'jr a5', 'indirect'],
+    ['000082e7', 'jalr t0,ra (pop, then push: a call)', 'call'],
+    ['00b50063', 'beq', 'branch'],
+    ['10200073', 'sret', 'trap-return'],
+    ['30200073', 'mret', 'trap-return'],
+    ['00150513', 'addi', undefined],
+    ['a001', 'c.j', 'jump'],
+    ['8082', 'c.jr ra', 'return'],
+    ['8282', 'c.jr t0', 'return'],
+    ['8782', 'c.jr a5', 'indirect'],
+    ['9782', 'c.jalr a5', 'call'],
+    ['c101', 'c.beqz', 'branch'],
+    ['e101', 'c.bnez', 'branch'],
+    ['952e', 'c.add', undefined],
+    ['852e', 'c.mv', undefined],
+    ['9002', 'c.ebreak', undefined],
+  ];
+  it.each(cases)('%s (%s) is %s', (word, _text, flow) => {
+    expect(disassembleOne(le(word), 0n)?.flow).toBe(flow);
   });
 });

@@ -59,3 +59,18 @@ export const CAUSE_NAMES: Record<number, string> = {
   13: 'load page fault',
   15: 'store/AMO page fault',
 };
+
+/** Interrupt causes by mcause's exception code (privileged spec 1.12, table 3.6, Interrupt = 1). */
+export const INTERRUPT_NAMES: Record<number, string> = {
+  1: 'supervisor software',
+  3: 'machine software',
+  5: 'supervisor timer',
+  7: 'machine timer',
+  9: 'supervisor external',
+  11: 'machine external',
+};
+
+/** A trap's name: 'illegal instruction', 'supervisor timer'; 'unknown' for a reserved cause. */
+export function trapName(cause: number, interrupt: boolean): string {
+  return (interrupt ? INTERRUPT_NAMES : CAUSE_NAMES)[cause] ?? 'unknown';
+}

@@ -12,6 +12,7 @@
 // hand-written file of every instruction, every 16-bit word and random 32-bit words.
 
 import { BASE_FORMS } from './base';
+import { controlFlow, Flow } from './flow';
 import { FLOAT_FORMS } from './float';
 import { Form, formatOperands } from './format';
 import { COMPRESSED_FORMS } from './rvc';
@@ -29,7 +30,11 @@ export interface Instruction {
   operands: string;
   /** For direct branches and jumps: the absolute target address, so a caller can print '<symbol+off>'. */
   target?: bigint;
+  /** How it passes control (flow.ts), if it does not fall through to the next instruction. */
+  flow?: Flow;
 }
+
+export type { Flow };
 
 /** Forms by major opcode (bits 6:0) for 32-bit words, in precedence order. */
 const WIDE = new Map<number, Form[]>();
@@ -79,6 +84,8 @@ function make(address: bigint, length: 2 | 4, word: number, f: Form | undefined,
   const printed = formatOperands(f, word, address);
   const insn: Instruction = { address, length, bytes, mnemonic: f.mnemonic, operands: printed.operands };
   if (printed.target !== undefined) insn.target = printed.target;
+  const flow = controlFlow(word, length);
+  if (flow) insn.flow = flow;
   return insn;
 }
 
