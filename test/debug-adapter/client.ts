@@ -17,9 +17,10 @@ export class DapClient {
   readonly process: ChildProcess;
   stderr = '';
 
-  /** `cwd`: the adapter's working folder (VS Code starts it in the workspace's). */
-  constructor(cwd = ROOT) {
-    this.process = spawn(process.execPath, [SAMSARA, 'dap'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  /** `cwd`: the adapter's working folder (VS Code starts it in the workspace's); `samsara`: the
+   *  bin/samsara.js to run (the repository's, or an unpacked .vsix's). */
+  constructor(cwd = ROOT, samsara = SAMSARA) {
+    this.process = spawn(process.execPath, [samsara, 'dap'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     this.process.stdout!.on('data', (d: Buffer) => this.receive(d));
     this.process.stderr!.setEncoding('utf8').on('data', (d) => { this.stderr += d; });
   }

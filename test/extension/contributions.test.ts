@@ -29,4 +29,13 @@ describe('package.json contributions', () => {
     expect(pkg.main).toBe('./out/extension/extension.js');
     expect(fs.existsSync(path.join(ROOT, pkg.main))).toBe(true);
   });
+
+  it("Reverse Step Out has a toolbar icon of its own: not Step Back's, Reverse Continue's or Step Out's", () => {
+    const command = pkg.contributes.commands.find((c: { command: string }) => c.command === 'samsara.reverseStepOut');
+    expect(command.title).toBe('Reverse Step Out');
+    expect(command.icon).toMatch(/^\$\([a-z-]+\)$/); // a codicon
+    // VS Code's own toolbar buttons: Step Back, Reverse (continue), and the forward Step Out beside them.
+    for (const theirs of ['debug-step-back', 'debug-reverse-continue', 'debug-step-out']) expect(command.icon).not.toBe(`$(${theirs})`);
+    expect(pkg.contributes.menus['debug/toolBar']).toContainEqual(expect.objectContaining({ command: 'samsara.reverseStepOut' }));
+  });
 });
