@@ -2,17 +2,24 @@
 
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import { EndReason } from '../rr/format';
 import { DivergenceError, Replayer } from '../rr/replayer';
 import { EventStats } from '../rr/stats';
 import { StreamConsole } from './host-ports';
 import { UsageError } from './main';
 import { openRecording } from './recording-file';
+import { EXIT_FATAL, EXIT_MAX_INSNS } from './run';
 
 export const REPLAY_HELP = `usage: samsara replay [--quiet] <recording>
 
 Re-execute a recording from its snapshot, with every input taken from the log, and print the guest's
 console output as it was recorded. A replay that departs from the recording stops with an error that
 names the hart, the position, the pc and the event expected (exit 3).
+
+Exit status: what \`samsara record\` exited with when it made the recording: the guest's power-off
+code, 124 for a recording ended by --max-insns, 125 for a guest that stopped the machine, 0 for one
+stopped by the user or a reset; 0 for a cut-off recording replayed as far as it goes; 2 for a file
+that is not a recording; 3 for a divergence.
 
   --quiet   do not print the console output
   --stats   print the event statistics at the end
@@ -61,7 +68,17 @@ export async function replayCommand(args: string[]): Promise<number> {
   const end = replayer.ended;
   const span = start === 0 ? '' : ` (positions ${start}..${end.position})`;
   process.stderr.write(`samsara replay: replayed ${end.position - start} steps${span} to the end (${end.reason}${end.reason === 'poweroff' ? `, code ${end.code}` : ''})\n`);
-  return 0;
+  return recordedStatus(end.reason, end.code);
+}
+
+/** The exit status `samsara record` gave for a recording that ended so (run.ts): replay gives it too. */
+export function recordedStatus(reason: EndReason, code: number): number {
+  switch (reason) {
+    case 'poweroff': return code & 0xff;
+    case 'limit': return EXIT_MAX_INSNS;
+    case 'fatal': return EXIT_FATAL;
+    default: return 0; // 'stopped' (Ctrl-C, the monitor's quit or record stop) and 'reset'
+  }
 }
 
 export async function infoCommand(args: string[]): Promise<number> {

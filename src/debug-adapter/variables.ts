@@ -86,14 +86,28 @@ export class HartValues {
    */
   evaluate(h: number, expression: string, frame?: FrameRegisters): Value {
     const text = expression.trim();
-    return text.startsWith('*') ? this.value(text, this.valueOf(h, text, frame), true) : this.evaluateAtom(h, text, frame);
+    // A whole `symbol+0xoff/0xsize` (as an oops prints it) is one atom.
+    if ((splitTerms(text).length === 1 && !text.startsWith('*')) || this.symbols?.resolve(text) !== undefined) return this.evaluateAtom(h, text, frame);
+    return this.value(text, this.valueOf(h, text, frame), true);
   }
 
-  /** A number-valued expression (as `evaluate`), for conditions and log messages. */
+  /**
+   * A number-valued expression (as `evaluate`), for conditions and log messages: terms added and
+   * subtracted modulo 2^64 (`a0 + 24`, `sp - 0x10`), each an atom or `*` before one.
+   */
   valueOf(h: number, expression: string, frame?: FrameRegisters): bigint {
-    const text = expression.trim();
-    if (!text.startsWith('*')) return this.evaluateAtom(h, text, frame).raw;
-    const address = this.evaluateAtom(h, text.slice(1).trim(), frame).raw;
+    const whole = this.symbols?.resolve(expression.trim());
+    if (whole !== undefined) return whole;
+    let sum = 0n;
+    for (const { sign, text } of splitTerms(expression.trim())) {
+      if (text === '') throw new AdapterError(ErrorCode.BadExpression, `cannot evaluate '${expression.trim()}': a term is missing`, false);
+      const v = text.startsWith('*') ? this.wordAt(h, this.evaluateAtom(h, text.slice(1).trim(), frame).raw) : this.evaluateAtom(h, text, frame).raw;
+      sum = BigInt.asUintN(64, sign < 0 ? sum - v : sum + v);
+    }
+    return sum;
+  }
+
+  private wordAt(h: number, address: bigint): bigint {
     const word = this.d.readU64(h, address);
     if (word === undefined) throw new AdapterError(ErrorCode.BadExpression, `cannot read memory at ${hex(address)}`);
     return word;
@@ -147,4 +161,20 @@ export class HartValues {
     if (address !== undefined) return { ...this.value(text, address, true), raw: address };
     throw new AdapterError(ErrorCode.BadExpression, `cannot evaluate '${text}': not a register, CSR, symbol or number`, false);
   }
+}
+
+/** `a + b - *c` as signed terms (a leading sign is the first term's). */
+function splitTerms(text: string): { sign: 1 | -1; text: string }[] {
+  const terms: { sign: 1 | -1; text: string }[] = [];
+  let sign: 1 | -1 = 1;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c !== '+' && c !== '-') continue;
+    if (i > start || terms.length > 0 || text.slice(0, i).trim() !== '') terms.push({ sign, text: text.slice(start, i).trim() });
+    sign = c === '-' ? -1 : 1;
+    start = i + 1;
+  }
+  terms.push({ sign, text: text.slice(start).trim() });
+  return terms;
 }

@@ -225,6 +225,12 @@ describe('samsara dap on a demo recording', () => {
     const a0 = await c.request('evaluate', { expression: '$a0', context: 'repl', frameId: stackFrames[0].id });
     expect(a0.result).toMatch(/^0xffffffff8022[0-9a-f]{4} <pool\+0x[0-9a-f]+/);
     const magic = await c.request('evaluate', { expression: '*a0', context: 'watch', frameId: stackFrames[0].id });
+    // Sums and differences, for the address of a field (the data breakpoint recipe: `a0 + 24`).
+    const field = await c.request('evaluate', { expression: 'a0 + 24', context: 'repl', frameId: stackFrames[0].id });
+    expect(BigInt(field.result.split(' ')[0])).toBe(BigInt(a0.result.split(' ')[0]) + 24n);
+    const below = await c.request('evaluate', { expression: 'a0 - 0x10 + 8', context: 'repl', frameId: stackFrames[0].id });
+    expect(BigInt(below.result.split(' ')[0])).toBe(BigInt(a0.result.split(' ')[0]) - 8n);
+    expect((await c.send('evaluate', { expression: 'a0 +', context: 'repl' })).message).toMatch(/a term is missing/);
     const bytes = Buffer.from((await c.request('readMemory', { memoryReference: a0.memoryReference, count: 8 })).data, 'base64');
     expect(BigInt(magic.result.split(' ')[0])).toBe(bytes.readBigUInt64LE(0));
     expect((await c.request('evaluate', { expression: 'obj_put', context: 'hover' })).result).toMatch(/^0xffffffff8020258a/);
