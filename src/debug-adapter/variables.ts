@@ -4,13 +4,11 @@
 import * as path from 'node:path';
 import { PRIVILEGE_NAMES } from '../rr/debug-target';
 import { KernelSymbols } from '../symbols';
+import { X_ABI_NAMES } from '../symbols/registers';
 import { formatSymbol } from '../symbols/symtab';
 import { Debuggee } from './debuggee';
 import { AdapterError, ErrorCode } from './errors';
 
-/** Integer registers by ABI name (RISC-V psABI, "Integer Register Convention"). */
-export const ABI_NAMES = ['zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7',
-  's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11', 't3', 't4', 't5', 't6'];
 
 export const hex = (v: bigint): string => `0x${BigInt.asUintN(64, v).toString(16).padStart(16, '0')}`;
 
@@ -35,7 +33,7 @@ export function registerNumber(name: string): number | undefined {
   if (n === 'fp') return 8;
   const x = /^x(\d+)$/.exec(n);
   if (x && Number(x[1]) < 32) return Number(x[1]);
-  const i = ABI_NAMES.indexOf(n);
+  const i = X_ABI_NAMES.indexOf(n);
   return i < 0 ? undefined : i;
 }
 
@@ -64,7 +62,7 @@ export class HartValues {
     const out = [this.value('pc', pc, true)];
     for (let r = 1; r < 32; r++) {
       const v = known.get(r);
-      out.push(v === undefined ? { name: ABI_NAMES[r], value: '<not saved>' } : this.value(ABI_NAMES[r], v, true));
+      out.push(v === undefined ? { name: X_ABI_NAMES[r], value: '<not saved>' } : this.value(X_ABI_NAMES[r], v, true));
     }
     return out;
   }

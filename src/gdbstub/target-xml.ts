@@ -3,12 +3,12 @@
 // and .csr (every CSR the hart implements). Register numbers follow gdb's RISC-V numbering, as
 // QEMU's stub does, so that `p` packets can name any of them.
 
+import { F_ABI_NAMES, X_ABI_NAMES } from '../symbols/registers';
 import { FIRST_CSR_REGNUM, FIRST_FP_REGNUM, PC_REGNUM, PRIV_REGNUM } from './target';
 
-const X_NAMES = ['zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 'fp', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7',
-  's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11', 't3', 't4', 't5', 't6'];
-const F_NAMES = ['ft0', 'ft1', 'ft2', 'ft3', 'ft4', 'ft5', 'ft6', 'ft7', 'fs0', 'fs1', 'fa0', 'fa1', 'fa2', 'fa3', 'fa4', 'fa5',
-  'fa6', 'fa7', 'fs2', 'fs3', 'fs4', 'fs5', 'fs6', 'fs7', 'fs8', 'fs9', 'fs10', 'fs11', 'ft8', 'ft9', 'ft10', 'ft11'];
+/** gdb's riscv-64bit-cpu.xml names x8 `fp`, where the psABI's table says s0. */
+const X_NAMES = X_ABI_NAMES.map((n, i) => (i === 8 ? 'fp' : n));
+const F_NAMES = F_ABI_NAMES;
 const FP_CSRS = new Set(['fflags', 'frm', 'fcsr']);
 
 const reg = (name: string, regnum: number, type = 'int', group?: string): string =>

@@ -7,6 +7,7 @@
 // table 25.1 (ABI register names). Operands are printed the way GNU objdump prints them: signed decimal
 // offsets and immediates, hex for lui/auipc immediates and shift amounts, absolute hex branch targets.
 
+import { F_ABI_NAMES, X_ABI_NAMES } from '../registers';
 import { csrName } from './csr';
 
 /** One encoding: `word & mask === match` (and `when(word)`, if given) selects it. */
@@ -26,20 +27,6 @@ export interface Form {
   when?: (word: number) => boolean;
 }
 
-const X_ABI = [
-  'zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2',
-  's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5',
-  'a6', 'a7', 's2', 's3', 's4', 's5', 's6', 's7',
-  's8', 's9', 's10', 's11', 't3', 't4', 't5', 't6',
-];
-
-const F_ABI = [
-  'ft0', 'ft1', 'ft2', 'ft3', 'ft4', 'ft5', 'ft6', 'ft7',
-  'fs0', 'fs1', 'fa0', 'fa1', 'fa2', 'fa3', 'fa4', 'fa5',
-  'fa6', 'fa7', 'fs2', 'fs3', 'fs4', 'fs5', 'fs6', 'fs7',
-  'fs8', 'fs9', 'fs10', 'fs11', 'ft8', 'ft9', 'ft10', 'ft11',
-];
-
 /** Rounding modes by rm field (unprivileged spec table 11.1); 5 and 6 are reserved. */
 const ROUNDING_MODES = ['rne', 'rtz', 'rdn', 'rup', 'rmm', undefined, undefined, 'dyn'];
 
@@ -49,8 +36,8 @@ function fenceSet(bits: number): string {
   return s || 'unknown';
 }
 
-export const xreg = (n: number): string => X_ABI[n & 31];
-export const freg = (n: number): string => F_ABI[n & 31];
+export const xreg = (n: number): string => X_ABI_NAMES[n & 31];
+export const freg = (n: number): string => F_ABI_NAMES[n & 31];
 
 // 32-bit instruction fields (section 2.2).
 export const rd = (w: number): number => (w >>> 7) & 31;
