@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import { SourceFrame, Symbolizer } from './decode';
-import { ElfFile, parseElf } from './elf';
+import { ElfFile, parseElf } from '../elf/elf';
 import { CallFrameInformation, UnwindRow } from './dwarf/cfi';
 import { Frame, ReadU64, unwindFrame, UnwindStep } from './dwarf/unwind';
 import { DebugInfo } from './dwarf/info';

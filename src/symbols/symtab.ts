@@ -1,7 +1,7 @@
 // Address <-> name through an ELF symbol table, as the kernel's own backtraces print it
 // ("obj_put+0x2c/0x2e": symbol, offset, size), for files with or without DWARF.
 
-import { ElfSymbol, SectionHeader } from './elf';
+import { ElfSymbol, SectionHeader } from '../elf/elf';
 import { lastWhere } from './search';
 
 const STT_NOTYPE = 0;

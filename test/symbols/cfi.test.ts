@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findLinuxGuest } from '../../src/cli/linux-guest';
 import { KernelSymbols } from '../../src/symbols';
-import { parseElf } from '../../src/symbols/elf';
+import { parseElf } from '../../src/elf/elf';
 import { CallFrameInformation, FrameDescriptionEntry, FrameSection, RegisterRule, UnwindRow, unwindRows } from '../../src/symbols/dwarf/cfi';
 import { dwarfSections } from '../../src/symbols/dwarf/sections';
 import { Frame, unwindByFramePointerFallback, unwindFrame, unwindWithRow, UnwindStep } from '../../src/symbols/dwarf/unwind';

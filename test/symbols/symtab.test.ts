@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findLinuxGuest } from '../../src/cli/linux-guest';
-import { ElfSymbol, parseElf, SectionHeader } from '../../src/symbols/elf';
+import { ElfSymbol, parseElf, SectionHeader } from '../../src/elf/elf';
 import { formatSymbol, isLocalLabel, SymbolHit, SymbolTable } from '../../src/symbols/symtab';
 import { hasCommand, ROOT, samsara } from '../cli/helpers';
 

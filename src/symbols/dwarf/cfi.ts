@@ -6,7 +6,7 @@
 // Pure: section bytes in, rules out. Rules are closed unions; applying a row to registers and
 // memory is unwind.ts's job. [gimli-rs/gimli: src/read/cfi.rs]
 
-import { ElfFile } from '../elf';
+import { ElfFile } from '../../elf/elf';
 import { lastWhere } from '../search';
 import { DwarfError, Reader } from './reader';
 import { dwarfSections } from './sections';
