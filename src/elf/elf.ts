@@ -10,6 +10,7 @@ export class ElfError extends Error {
 export const EM_RISCV = 243;
 export const PT_LOAD = 1;
 const SHT_SYMTAB = 2;
+const SHT_STRTAB = 3;
 const SHT_NOBITS = 8;
 
 export interface ProgramHeader {
@@ -132,7 +133,9 @@ export function parseElf(data: Uint8Array): ElfFile {
     for (const [i, s] of raw.entries()) {
       if (s.type !== SHT_NOBITS && s.type !== 0) need(s.offset, s.size, `section ${i}`);
     }
-    const strtab = shstrndx < raw.length ? raw[shstrndx] : undefined;
+    // SHN_UNDEF: no names. Else the section names' string table, which must be one (gABI, e_shstrndx).
+    const strtab = shstrndx !== 0 && shstrndx < raw.length ? raw[shstrndx] : undefined;
+    if (strtab && strtab.type !== SHT_STRTAB) throw new ElfError(`e_shstrndx ${shstrndx} is not a string table (sh_type ${strtab.type})`);
     for (const s of raw) {
       sections.push({
         name: strtab ? cString(data, strtab.offset + s.nameOff, strtab.offset + strtab.size) : '',
