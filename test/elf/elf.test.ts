@@ -85,7 +85,7 @@ describe.skipIf(!hasCommand(READELF))('ELF headers against readelf -W -S -l', ()
   it.skipIf(!vmlinux)('vmlinux: every section and program header, kernel addresses above 2^53 exact', () => {
     const elf = parseElf(fs.readFileSync(vmlinux!));
     const want = readelf(vmlinux!);
-    expect(want.sections.length).toBeGreaterThan(30);
+    expect(want.sections.length).toBeGreaterThan(20);
     expect(ours(elf)).toEqual(want);
     // Kernel addresses exceed 2^53: the comparison above holds only if every bit was read exactly.
     expect(elf.sections.find((s) => s.name === '.text')!.addr).toBeGreaterThan(2n ** 53n);
