@@ -16,7 +16,7 @@ const SHF_ALLOC = 0x2n;
 
 export interface SymbolHit {
   name: string;
-  /** The symbol's address and size (0 if the symbol table gives none). */
+  /** The symbol's address and size: st_size, or for an unsized label its extent (see lookup). */
   address: bigint;
   size: bigint;
   /** address - symbol start. */
