@@ -153,46 +153,71 @@ hart_entry_common:
 /*
  * The trap vector (direct mode). The kernel only runs in S-mode, so traps arrive on the current
  * kernel stack: save every register in a struct pt_regs and call handle_trap(regs).
+ *
+ * Its call frame information (DWARF 5, 6.4) lets a debugger unwind through the trap into the code
+ * that trapped: the "caller" is the interrupted context. Its sp is the CFA; its pc is sepc, which
+ * the return address column holds: the psABI's alternate frame return column (DWARF register 64,
+ * "DWARF Register Numbers"), because ra (x1) is a register of the interrupted code like the others.
+ * Until sepc is saved in pt_regs->epc, that column is the CSR itself (DWARF 4096 + its number).
+ * The epc is the trapping instruction, not a return address: a signal frame ('S' augmentation).
+ * In .debug_frame as for the C code (an .eh_frame would be loaded with the kernel).
  */
+#define DWARF_ALT_RETURN	64
+#define DWARF_SEPC		(4096 + 0x141)
+
+	.cfi_sections .debug_frame
+
+/* Store a register in its pt_regs slot, and say so in the CFI (the offset is from the CFA). */
+	.macro	SAVE reg, slot
+	sd	\reg, \slot(sp)
+	.cfi_offset \reg, \slot - PT_FRAME
+	.endm
+
 	.balign 4
 	.globl trap_entry
 	.type trap_entry, @function
 trap_entry:
+	.cfi_startproc
+	.cfi_signal_frame
+	.cfi_return_column DWARF_ALT_RETURN
+	.cfi_register DWARF_ALT_RETURN, DWARF_SEPC
 	addi	sp, sp, -PT_FRAME
-	sd	ra, 8(sp)
-	sd	gp, 24(sp)
-	sd	tp, 32(sp)
-	sd	t0, 40(sp)
-	sd	t1, 48(sp)
-	sd	t2, 56(sp)
-	sd	s0, 64(sp)
-	sd	s1, 72(sp)
-	sd	a0, 80(sp)
-	sd	a1, 88(sp)
-	sd	a2, 96(sp)
-	sd	a3, 104(sp)
-	sd	a4, 112(sp)
-	sd	a5, 120(sp)
-	sd	a6, 128(sp)
-	sd	a7, 136(sp)
-	sd	s2, 144(sp)
-	sd	s3, 152(sp)
-	sd	s4, 160(sp)
-	sd	s5, 168(sp)
-	sd	s6, 176(sp)
-	sd	s7, 184(sp)
-	sd	s8, 192(sp)
-	sd	s9, 200(sp)
-	sd	s10, 208(sp)
-	sd	s11, 216(sp)
-	sd	t3, 224(sp)
-	sd	t4, 232(sp)
-	sd	t5, 240(sp)
-	sd	t6, 248(sp)
+	.cfi_def_cfa_offset PT_FRAME
+	SAVE	ra, 8
+	SAVE	gp, 24
+	SAVE	tp, 32
+	SAVE	t0, 40
+	SAVE	t1, 48
+	SAVE	t2, 56
+	SAVE	s0, 64
+	SAVE	s1, 72
+	SAVE	a0, 80
+	SAVE	a1, 88
+	SAVE	a2, 96
+	SAVE	a3, 104
+	SAVE	a4, 112
+	SAVE	a5, 120
+	SAVE	a6, 128
+	SAVE	a7, 136
+	SAVE	s2, 144
+	SAVE	s3, 152
+	SAVE	s4, 160
+	SAVE	s5, 168
+	SAVE	s6, 176
+	SAVE	s7, 184
+	SAVE	s8, 192
+	SAVE	s9, 200
+	SAVE	s10, 208
+	SAVE	s11, 216
+	SAVE	t3, 224
+	SAVE	t4, 232
+	SAVE	t5, 240
+	SAVE	t6, 248
 	addi	t0, sp, PT_FRAME
 	sd	t0, 16(sp)
 	csrr	t0, sepc
 	sd	t0, 0(sp)
+	.cfi_offset DWARF_ALT_RETURN, 0 - PT_FRAME
 	csrr	t0, sstatus
 	sd	t0, 256(sp)
 	csrr	t0, stval
@@ -237,7 +262,10 @@ trap_entry:
 	ld	t5, 240(sp)
 	ld	t6, 248(sp)
 	addi	sp, sp, PT_FRAME
+	/* Every register is restored; the slots below sp still hold the same values until sret. */
+	.cfi_def_cfa_offset 0
 	sret
+	.cfi_endproc
 	.size trap_entry, . - trap_entry
 
 	.bss

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { Bios, boot } from '../emulator/loader/boot';
 import { Machine, RunResult } from '../emulator/machine';
 import { LinearClock } from '../emulator/clock';
-import { parseElf } from '../symbols/elf';
+import { parseElf } from '../elf/elf';
 import { benchDap } from './bench-dap';
 import { benchGdb, Span } from './bench-gdb';
 import { benchGdbQemu } from './bench-gdb-qemu';

@@ -56,7 +56,7 @@ function instructionsBefore(d: Debuggee, h: number, address: bigint, n: number):
   };
   // From the function's start, where it is near and holds enough; else from 4 bytes an instruction
   // before, where decoding falls into step with the code within a few instructions.
-  const sym = d.symbols?.symtab.lookup(address);
+  const sym = d.symbols?.symtab.nearest(address);
   let found = sym && address - sym.address <= BigInt(4 * n + 4096) ? from(sym.address) : [];
   if (found.length < n) found = from(BigInt.asUintN(64, address - BigInt(4 * n + 16)));
   return found.slice(-n);

@@ -73,7 +73,7 @@ export function backtrace(d: Debuggee, h: number): StackEntry[] {
     // A caller's pc is a return address: its line is the call's, one byte back.
     const lookup = frame.afterCall ? frame.pc - 1n : frame.pc;
     const chain = symbols?.locate(lookup, true).frames ?? [];
-    const entries = chain.length ? chain : [{ function: symbols?.symtab.lookup(frame.pc)?.name, file: undefined, line: undefined }];
+    const entries = chain.length ? chain : [{ function: symbols?.symtab.nearest(frame.pc)?.name, file: undefined, line: undefined }];
     entries.forEach((f, i) => out.push({ pc: frame.pc, registers: frame.registers, function: f.function, file: f.file, line: f.line, inlined: i < entries.length - 1 }));
     if (pendingTrap !== undefined) out[out.length - entries.length].trap = pendingTrap;
     pendingTrap = undefined;

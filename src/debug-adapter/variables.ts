@@ -40,10 +40,10 @@ export function registerNumber(name: string): number | undefined {
 export class HartValues {
   constructor(private readonly d: Debuggee, private readonly symbols?: KernelSymbols) {}
 
-  /** "name+0xoff/0xsize file.c:line" for an address inside a symbol (close to one, for data). */
+  /** "name+0xoff/0xsize file.c:line" for an address inside a symbol (symtab.ts says which symbols contain what). */
   private describe(v: bigint): string | undefined {
     const s = this.symbols?.symtab.lookup(v);
-    if (!s || (s.size === 0n ? s.offset >= 0x1000n : s.offset >= s.size)) return undefined;
+    if (!s) return undefined;
     const line = this.symbols!.stopLine(v);
     return `${formatSymbol(s)}${line ? ` ${path.basename(line.file)}:${line.line}` : ''}`;
   }

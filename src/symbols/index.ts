@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import { SourceFrame, Symbolizer } from './decode';
-import { ElfFile, parseElf } from './elf';
+import { ElfFile, parseElf } from '../elf/elf';
 import { CallFrameInformation, UnwindRow } from './dwarf/cfi';
 import { Frame, ReadU64, unwindFrame, UnwindStep } from './dwarf/unwind';
 import { DebugInfo } from './dwarf/info';
@@ -28,7 +28,7 @@ export class KernelSymbols implements Symbolizer {
   private programs?: Map<number, LineProgram>;
 
   constructor(readonly elf: ElfFile, readonly name = 'ELF file') {
-    this.symtab = new SymbolTable(elf.symbols());
+    this.symtab = new SymbolTable(elf.symbols(), elf.sections);
     this.sections = dwarfSections(elf);
   }
 
@@ -108,7 +108,8 @@ export class KernelSymbols implements Symbolizer {
     const here = preferStatement ? this.stopLine(address) : this.line(address);
     const found = this.debugInfo()?.functionAt(address);
     if (!found) {
-      const name = symbol?.name;
+      // Without DWARF for it, the function is the nearest symbol, as addr2line -f says.
+      const name = this.symtab.nearest(address)?.name;
       return { address, symbol, frames: here || name ? [{ function: name, file: here?.file, line: here?.line }] : [] };
     }
     // The innermost frame is at the address's own line; each inlined call's call site is the

@@ -124,7 +124,7 @@ describe('samsara dap on a demo recording', () => {
     const oopsHart = (await c.request('threads')).threads.find((t: { name: string }) => /hart 0/.test(t.name)).id;
     const oopsStack = (await c.request('stackTrace', { threadId: oopsHart })).stackFrames.map((f: { name: string; source?: { name: string }; line: number }) => `${f.name} ${f.source?.name}:${f.line}`);
     expect(oopsStack.slice(0, 8)).toEqual([
-      'sbi_shutdown sbi.c:34', 'oops_end [inlined] trap.c:194', 'die trap.c:207', 'handle_trap trap.c:104', 'trap_entry entry.S:203',
+      'sbi_shutdown sbi.c:34', 'oops_end [inlined] trap.c:194', 'die trap.c:207', 'handle_trap trap.c:104', 'trap_entry entry.S:228',
       'obj_put [breakpoint] objects.c:125', 'lookup_and_use worker.c:36', 'worker worker.c:52',
     ]);
     const refcnt = `0x${(a0 + 24n).toString(16)}`;

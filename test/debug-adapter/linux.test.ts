@@ -39,6 +39,12 @@ describe.skipIf(!guest)('samsara dap with vmlinux on a Linux recording', () => {
     expect(top.name).toBe('do_sys_openat2');
     expect(top.source?.path).toMatch(/\/fs\/open\.c$/);
     expect(fs.existsSync(top.source!.path!)).toBe(true);
+    // Registers are described only by symbols of allocated sections: never by the assembler's local
+    // labels of the debug sections (__efistub_.Ldebug_info0, __efistub_.LASF1869 named sp and t0).
+    const { scopes } = await c.request('scopes', { frameId: top.id });
+    const regs: { name: string; value: string }[] = (await c.request('variables', { variablesReference: scopes[0].variablesReference })).variables;
+    expect(regs.find((r) => r.name === 'pc')!.value).toMatch(/^0x[0-9a-f]{16} <do_sys_openat2\+0x0\/0x[0-9a-f]+ open\.c:\d+>$/);
+    for (const r of regs) expect(r.value, r.name).not.toMatch(/\.L|__efistub_|\$[xd]\b/);
     // The stack goes through the system call path into the exception entry, as gdb's bt does.
     const stack = (await c.request('stackTrace', { threadId: t })).stackFrames;
     const names = stack.map((f: { name: string }) => f.name);

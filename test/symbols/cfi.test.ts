@@ -11,8 +11,9 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findLinuxGuest } from '../../src/cli/linux-guest';
 import { KernelSymbols } from '../../src/symbols';
-import { parseElf } from '../../src/symbols/elf';
+import { parseElf } from '../../src/elf/elf';
 import { CallFrameInformation, FrameDescriptionEntry, FrameSection, RegisterRule, UnwindRow, unwindRows } from '../../src/symbols/dwarf/cfi';
+import { csrName } from '../../src/symbols/disasm/csr';
 import { dwarfSections } from '../../src/symbols/dwarf/sections';
 import { Frame, unwindByFramePointerFallback, unwindFrame, unwindWithRow, UnwindStep } from '../../src/symbols/dwarf/unwind';
 import { hasCommand, ROOT } from '../cli/helpers';
@@ -51,18 +52,29 @@ function readelfFrames(file: string): TextFde[] {
   let section = '';
   let columns: number[] = [];
   let fde: TextFde | undefined;
+  // Each CIE's return address column: readelf heads that column "ra" whatever its number, so where
+  // it is not x1 (the demo's trap entry uses the psABI's column 64), two columns may be "ra".
+  const returnColumns = new Map<string, number>();
+  let returnColumn = 1;
   for (const line of r.stdout.split('\n')) {
     let m: RegExpExecArray | null;
     if ((m = /^Contents of the (\S+) section:$/.exec(line))) {
       section = m[1];
       fde = undefined;
-    } else if ((m = /^([0-9a-f]+) [0-9a-f]+ [0-9a-f]+ FDE cie=[0-9a-f]+ pc=([0-9a-f]+)\.\.([0-9a-f]+)$/.exec(line))) {
-      fde = { section, offset: parseInt(m[1], 16), start: BigInt(`0x${m[2]}`), end: BigInt(`0x${m[3]}`), rows: [] };
+    } else if ((m = /^([0-9a-f]+) [0-9a-f]+ [0-9a-f]+ FDE cie=([0-9a-f]+) pc=([0-9a-f]+)\.\.([0-9a-f]+)$/.exec(line))) {
+      fde = { section, offset: parseInt(m[1], 16), start: BigInt(`0x${m[3]}`), end: BigInt(`0x${m[4]}`), rows: [] };
       fdes.push(fde);
-    } else if (/ CIE /.test(line)) {
+      returnColumn = returnColumns.get(`${section}+${parseInt(m[2], 16)}`) ?? 1;
+    } else if ((m = /^([0-9a-f]+) [0-9a-f]+ [0-9a-f]+ CIE .* ra=(\d+)$/.exec(line))) {
       fde = undefined; // a CIE's own table
+      returnColumns.set(`${section}+${parseInt(m[1], 16)}`, Number(m[2]));
+    } else if (/ CIE /.test(line)) {
+      fde = undefined;
     } else if (/^\s+LOC\s+CFA\b/.test(line)) {
-      columns = line.trim().split(/\s+/).slice(2).map(regNumber);
+      const names = line.trim().split(/\s+/).slice(2);
+      columns = names.map(regNumber);
+      // Columns are in register order, so the return column, if not x1, is the last "ra".
+      if (returnColumn !== 1 && names.includes('ra')) columns[names.lastIndexOf('ra')] = returnColumn;
     } else if (fde && (m = /^([0-9a-f]{16}) (.*)$/.exec(line))) {
       // Cells are space-separated; "r18 (s2)" (a register rule) is one cell.
       const cells = m[2].trim().split(/\s+/).reduce<string[]>((out, t) => (/^\(.*\)$/.test(t) ? (out[out.length - 1] += ` ${t}`, out) : [...out, t]), []);
@@ -80,7 +92,11 @@ function cell(rule: RegisterRule | undefined): string {
     case 'same-value': return 's';
     case 'offset': return `c${signed(rule.offset)}`;
     case 'val-offset': return `v${signed(rule.offset)}`;
-    case 'register': return NAMES.has(rule.register) ? `r${rule.register} (${regName(rule.register)})` : `r${rule.register}`;
+    case 'register': {
+      // readelf names CSRs (DWARF 4096 + number, psABI) as the assembler does.
+      const name = rule.register >= 4096 ? csrName(rule.register - 4096) : NAMES.get(rule.register);
+      return name ? `r${rule.register} (${name})` : `r${rule.register}`;
+    }
     case 'expression': return 'exp';
     case 'val-expression': return 'vexp';
   }
@@ -401,7 +417,8 @@ describe('unwinding one frame of demo.elf', () => {
   const cfi = CallFrameInformation.fromElf(symbols.elf);
   const STACK = 0xffffffc000104000n; // top of a 16 KiB stack
   const rowsOf = (f: FrameDescriptionEntry): UnwindRow[] => unwindRows(f);
-  const all = cfi.fdes.flatMap((f) => rowsOf(f).map((row) => ({ fde: f, row })));
+  // The rows of C functions (the trap entry's signal frame has its own test below).
+  const all = cfi.fdes.filter((f) => !f.cie.signalFrame).flatMap((f) => rowsOf(f).map((row) => ({ fde: f, row })));
   const offsetOf = (row: UnwindRow, n: number): bigint | undefined => {
     const r = row.registers.get(n);
     return r?.kind === 'offset' ? r.offset : undefined;
@@ -478,6 +495,31 @@ describe('unwinding one frame of demo.elf', () => {
     const before = unwindWithRow(last, { pc: end, registers }, memory);
     expect(unwindFrame(cfi, { pc: end, registers, afterCall: true }, memory)).toEqual(before);
     expect(unwindFrame(cfi, { pc: end, registers }, memory)).toEqual(unwindWithRow(cfi.rowFor(end)!, { pc: end, registers }, memory));
+  });
+
+  it('the trap entry (a signal frame, return column 64): the caller is the trapped instruction, its registers from pt_regs', () => {
+    const entry = symbols.functionAddress('trap_entry')!;
+    const fde = cfi.fdes.find((f) => f.initial_location === entry)!;
+    expect(fde.cie.signalFrame).toBe(true);
+    expect(fde.cie.return_address_register).toBe(64);
+    // At the first instruction the trapped pc is still in sepc (DWARF 4096 + 0x141): not known here.
+    const sp = STACK - 0x300n;
+    const first = unwindFrame(cfi, { pc: entry, registers: new Map([[2, sp], [1, 0x1111n]]) }, () => undefined);
+    expect(first).toMatchObject({ kind: 'stopped', stop: 'unknown-register' });
+    expect(cfi.rowFor(entry)!.registers.get(64)).toEqual({ kind: 'register', register: 4096 + 0x141 });
+    // After the call of handle_trap: everything is in the struct pt_regs at sp (entry.S).
+    const trapped = symbols.resolve('obj_put+0x2c')!; // the BUG_ON's ebreak
+    const memory = new Map<bigint, bigint>([[sp, trapped]]);
+    for (let r = 1n; r < 32n; r++) if (r !== 2n) memory.set(sp + 8n * r, 0x5000n + r);
+    const saved = rowsOf(fde).find((row) => row.registers.get(64)?.kind === 'offset')!; // after sepc's store
+    expect(saved.cfa).toEqual({ kind: 'register-offset', register: 2, offset: 288n });
+    const returnAddress = saved.start + 2n; // as if returned to from a call just before
+    const s = caller(unwindFrame(cfi, { pc: returnAddress, registers: new Map([[2, sp], [8, 0x77n]]), afterCall: true }, (a) => memory.get(a)));
+    expect(s.cfa).toBe(sp + 288n);
+    expect(s.caller.pc).toBe(trapped);
+    expect(s.caller.afterCall).toBe(false); // the trapping instruction itself: its own line, not the one before
+    for (let r = 1; r < 32; r++) expect(s.caller.registers.get(r), `x${r}`).toBe(r === 2 ? sp + 288n : 0x5000n + BigInt(r));
+    expect(symbols.locate(s.caller.pc, true).frames[0]).toMatchObject({ function: 'obj_put', file: 'guests/demo/objects.c', line: 125 });
   });
 
   it('stops with a reason: unreadable saved ra, unknown CFA register, no FDE', () => {
@@ -579,8 +621,10 @@ describe('corrupt .debug_frame', () => {
     version[8] = 2; // the first CIE's version
     expect(String(attempt(version))).toMatch(/^DwarfError: \.debug_frame\+0x8: unsupported CIE version 2/);
     const pointer = Uint8Array.from(good);
-    pointer[0x14] = 0x10; // the first FDE's CIE_pointer, to itself
-    expect(String(attempt(pointer))).toMatch(/^DwarfError: \.debug_frame\+0x14: CIE_pointer to 0x10, which is not a CIE/);
+    const fde = 4 + new DataView(good.buffer, good.byteOffset).getUint32(0, true); // after the first CIE
+    pointer[fde + 4] = fde; // the first FDE's CIE_pointer, to itself
+    const at = (n: number): string => `0x${n.toString(16)}`;
+    expect(String(attempt(pointer))).toMatch(new RegExp(`^DwarfError: \\.debug_frame\\+${at(fde + 4)}: CIE_pointer to ${at(fde)}, which is not a CIE`));
   });
 
   it('3000 random byte flips and truncations: only DwarfError escapes', () => {

@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findLinuxGuest } from '../../src/cli/linux-guest';
 import { disassemble, disassembleOne } from '../../src/symbols/disasm';
-import { parseElf } from '../../src/symbols/elf';
+import { parseElf } from '../../src/elf/elf';
 import { hasCommand, ROOT } from '../cli/helpers';
 
 const OBJDUMP = 'riscv64-unknown-elf-objdump';

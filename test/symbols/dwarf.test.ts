@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findLinuxGuest } from '../../src/cli/linux-guest';
 import { KernelSymbols } from '../../src/symbols';
-import { parseElf } from '../../src/symbols/elf';
+import { parseElf } from '../../src/elf/elf';
 import { DebugInfo } from '../../src/symbols/dwarf/info';
 import { LineTable, parseAllLinePrograms } from '../../src/symbols/dwarf/line';
 import { dwarfSections, DwarfSections } from '../../src/symbols/dwarf/sections';

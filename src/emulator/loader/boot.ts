@@ -7,7 +7,7 @@ import { Htif, HtifEvent } from '../devices/htif';
 import { Machine } from '../machine';
 import { Sbi } from '../sbi';
 import { DRAM_BASE } from '../virt-map';
-import { ElfError, ElfFile, isElf, parseElf, PT_LOAD } from '../../symbols/elf';
+import { ElfError, ElfFile, isElf, parseElf, PT_LOAD } from '../../elf/elf';
 
 export class BootError extends Error {
   override name = 'BootError';

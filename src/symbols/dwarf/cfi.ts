@@ -6,7 +6,7 @@
 // Pure: section bytes in, rules out. Rules are closed unions; applying a row to registers and
 // memory is unwind.ts's job. [gimli-rs/gimli: src/read/cfi.rs]
 
-import { ElfFile } from '../elf';
+import { ElfFile } from '../../elf/elf';
 import { lastWhere } from '../search';
 import { DwarfError, Reader } from './reader';
 import { dwarfSections } from './sections';
@@ -42,6 +42,8 @@ export interface UnwindRow {
   cfa: CfaRule;
   registers: ReadonlyMap<number, RegisterRule>;
   returnAddressRegister: number;
+  /** The CIE's 'S' augmentation: the caller's pc (a trap's epc) is not a return address. */
+  signalFrame: boolean;
 }
 
 /** A section of call frame information, as the ELF file holds it. */
@@ -376,7 +378,7 @@ export function unwindRows(fde: FrameDescriptionEntry): UnwindRow[] {
   const closeRow = (next: bigint): void => {
     const stop = next < end ? next : end;
     if (stop > location) {
-      rows.push({ start: location, end: stop, cfa: rules.cfa, registers: new Map(rules.registers), returnAddressRegister: cie.return_address_register });
+      rows.push({ start: location, end: stop, cfa: rules.cfa, registers: new Map(rules.registers), returnAddressRegister: cie.return_address_register, signalFrame: cie.signalFrame });
     }
     location = next;
   };

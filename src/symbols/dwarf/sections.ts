@@ -2,7 +2,7 @@
 // (SHF_COMPRESSED with an Elf64_Chdr, ELFCOMPRESS_ZLIB: gABI "Section Compression").
 
 import { unzlibSync } from 'fflate';
-import { ElfFile } from '../elf';
+import { ElfFile } from '../../elf/elf';
 import { DwarfError } from './reader';
 
 export interface DwarfSections {

@@ -99,7 +99,10 @@ export function unwindWithRow(row: UnwindRow, frame: Frame, readU64: ReadU64): U
   if (pc === undefined) return stopped('unknown-register', `the return address register (${row.returnAddressRegister}) is not known`);
   if (pc === 0n) return stopped('outermost', 'the return address is 0');
   if (pc === frame.pc && cfa === regs.get(DWARF_SP)) return stopped('no-progress', `the caller would be this frame again (pc 0x${pc.toString(16)}, sp 0x${cfa.toString(16)})`);
-  return { kind: 'caller', method: 'cfi', caller: { pc, registers: caller, afterCall: true }, cfa };
+  // The caller of a signal frame (a trap entry's) was interrupted at pc, which is where it is, not
+  // a return address: its row and line are those of pc itself (GCC's 'S' augmentation; gdb's
+  // get_frame_address_in_block does the same for the frame after a signal frame).
+  return { kind: 'caller', method: 'cfi', caller: { pc, registers: caller, afterCall: !row.signalFrame }, cfa };
 }
 
 function defaultRule(n: number, returnAddressRegister: number): RegisterRule | 'cfa' {
