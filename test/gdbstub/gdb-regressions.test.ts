@@ -166,4 +166,36 @@ describe.skipIf(!hasCommand('gdb-multiarch'))('gdb-multiarch on the demo recordi
     expect(positions(out)).toHaveLength(2);
     for (let i = 0; i < 2; i++) expect(positions(gdb(['monitor when']))).toHaveLength(1);
   });
+
+  it('a gdb killed during a long reverse-continue: the next is served, once that motion has stopped', async () => {
+    const first = await RspClient.connect(port);
+    await first.monitor(`seek ${END}`, 10_000);
+    const motion = first.request('bc').catch(() => ''); // no breakpoints: it would run back to the start
+    await new Promise((r) => setTimeout(r, 300));
+    first.close(); // as when gdb dies: no interrupt, no D
+    void motion;
+    const second = await RspClient.connect(port);
+    try {
+      const at = await second.monitor('when', 10_000);
+      await new Promise((r) => setTimeout(r, 500));
+      // Nothing moves the timeline under the new connection.
+      expect(await second.monitor('when', 10_000)).toBe(at);
+      expect(Number(/position (\d+)/.exec(at)![1])).toBeGreaterThan(0);
+    } finally {
+      second.close();
+    }
+  });
+
+  it('while one gdb stays connected, another is refused, and the first is still served', async () => {
+    const first = await RspClient.connect(port);
+    try {
+      expect(await first.request('?', 10_000)).toMatch(/^T05/);
+      const second = await RspClient.connect(port);
+      await expect(second.request('?', 10_000)).rejects.toThrow(/closed the connection/);
+      second.close();
+      expect(await first.monitor('when', 10_000)).toMatch(/^position \d+/);
+    } finally {
+      first.close();
+    }
+  });
 });
