@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { GdbServer } from '../gdbstub/server';
 import { ReplayTarget } from '../gdbstub/target';
 import { DebugTarget } from '../rr/debug-target';
+import { recordedKernelElf, shellWord, targetRemote } from './gdb';
 import { UsageError } from './main';
 import { openRecording } from './recording-file';
 
@@ -18,6 +19,9 @@ recording where the last one left it.
   --host ADDR   address to listen on (default 127.0.0.1; listening elsewhere exposes the recording)
 
 monitor commands (gdb: monitor ...): when, seek POSITION, info, checkpoints, help
+
+It prints the line that starts gdb on it. 'samsara gdb <recording> [ELF]' serves the recording and
+starts gdb in one command, with commands for these (seek, when, ...) that flush gdb's caches too.
 `;
 
 export async function gdbserverCommand(args: string[]): Promise<number> {
@@ -37,6 +41,10 @@ export async function gdbserverCommand(args: string[]): Promise<number> {
   }
   if (recording.truncated) process.stderr.write(`samsara gdbserver: ${file} was cut off at byte ${recording.truncated.size}: it is served up to its last complete block (byte ${recording.truncated.at})\n`);
   process.stderr.write(`samsara gdbserver: serving ${file} (positions ${timeline.start}..${timeline.end}) on ${address.address}:${address.port}\n`);
+  // The line to paste: with the recording's kernel if it is an ELF here; else vmlinux, its usual name.
+  const elf = recordedKernelElf(recording);
+  process.stderr.write(`samsara gdbserver: start gdb with: gdb-multiarch ${elf ? shellWord(elf) : 'vmlinux'} -ex ${shellWord(targetRemote(address.address, address.port))}${elf ? '' : '   (vmlinux: the kernel ELF, with its symbols)'}\n`);
+  process.stderr.write(`samsara gdbserver: for the time-travel commands (seek N, when, checkpoints) with gdb's caches flushed after a seek, run instead: samsara gdb ${shellWord(file)}${elf ? ` ${shellWord(elf)}` : ' vmlinux'}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -3,6 +3,7 @@
 
 import { benchCommand, BENCH_HELP } from './bench';
 import { dapCommand, DAP_HELP } from './dap';
+import { gdbCommand, GDB_HELP } from './gdb';
 import { GDBSERVER_HELP, gdbserverCommand } from './gdbserver';
 import { infoCommand, INFO_HELP, replayCommand, REPLAY_HELP } from './replay';
 import { recordCommand, runCommand, RUN_HELP } from './run';
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, { summary: string; help: string; main: (args: str
   replay: { summary: 'replay a recording, with its console output', help: REPLAY_HELP, main: replayCommand },
   info: { summary: "print a recording's header and event statistics", help: INFO_HELP, main: infoCommand },
   gdbserver: { summary: 'serve a recording to gdb (target remote :1234) with reverse execution', help: GDBSERVER_HELP, main: gdbserverCommand },
+  gdb: { summary: 'gdb-multiarch on a recording in one command, with time-travel commands (seek, when)', help: GDB_HELP, main: gdbCommand },
   dap: { summary: 'a Debug Adapter Protocol server (for VS Code) over a recording, with reverse execution', help: DAP_HELP, main: dapCommand },
   symbolize: { summary: 'kernel addresses (or an oops on standard input) to functions and source lines', help: SYMBOLIZE_HELP, main: symbolizeCommand },
   bench: { summary: 'print speed figures for the guests in guests/, beside QEMU', help: BENCH_HELP, main: benchCommand },
@@ -59,7 +61,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`samsara: unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})\n`);
     return 2;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest; // after --: another program's (samsara gdb's gdb)
+  if (own.includes('--help') || own.includes('-h')) {
     process.stdout.write(command.help);
     return 0;
   }

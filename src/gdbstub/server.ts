@@ -23,31 +23,22 @@ export interface ServerOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * How long a new connection waits for the one being served to end (a gdb that detached or died a
+ * moment ago, its last motion still stopping) before it is refused.
+ */
+const HANDOVER_MS = 2000;
+
 export class GdbServer {
   private server: net.Server | undefined;
-  private busy = false;
+  /** The connection being served, until it has ended and its last request is done. */
+  private current: Connection | undefined;
 
   constructor(private readonly target: ReplayTarget) {}
 
   listen(options: ServerOptions): Promise<net.AddressInfo> {
     return new Promise((resolve, reject) => {
-      const server = net.createServer((socket) => {
-        if (this.busy) {
-          options.log?.(`refused a connection from ${socket.remoteAddress}:${socket.remotePort}: one gdb at a time, and one is connected`);
-          socket.end();
-          return;
-        }
-        this.busy = true;
-        socket.setNoDelay(true); // replies are small and latency matters (Nagle would hold them)
-        options.log?.(`gdb connected from ${socket.remoteAddress}:${socket.remotePort}`);
-        // Free for the next gdb as soon as this one detaches or kills, not only once the socket
-        // has closed: a gdb started right after the last one's `disconnect` is not refused.
-        new Connection(socket, this.target, options.log).finished.then(() => {
-          this.target.clearAll(); // the next gdb starts with no breakpoints
-          this.busy = false;
-          options.log?.('gdb disconnected');
-        });
-      });
+      const server = net.createServer((socket) => void this.accept(socket, options.log));
       server.on('error', reject);
       server.listen(options.port, options.host, () => resolve(server.address() as net.AddressInfo));
       this.server = server;
@@ -57,12 +48,47 @@ export class GdbServer {
   close(): void {
     this.server?.close();
   }
+
+  /** Serve a connection: one gdb at a time, the next once the last has ended. */
+  private async accept(socket: net.Socket, log?: (line: string) => void): Promise<void> {
+    let closed = false;
+    socket.on('close', () => { closed = true; });
+    socket.on('error', () => socket.destroy());
+    const from = `${socket.remoteAddress}:${socket.remotePort}`;
+    const deadline = Date.now() + HANDOVER_MS;
+    while (this.current) {
+      // gdb's `disconnect` then `target remote` at once, or a gdb started as the last one dies: the
+      // last one is ending, and its requests end before this one's begin. Nothing is read meanwhile.
+      const left = deadline - Date.now();
+      const ended = left > 0 && await Promise.race([this.current.finished.then(() => true), delay(left).then(() => false)]);
+      if (!ended) {
+        log?.(`refused a connection from ${from}: one gdb at a time, and one is connected`);
+        socket.end();
+        return;
+      }
+    }
+    if (closed) return;
+    socket.setNoDelay(true); // replies are small and latency matters (Nagle would hold them)
+    log?.(`gdb connected from ${from}`);
+    const connection = new Connection(socket, this.target, log);
+    this.current = connection;
+    await connection.finished;
+    this.target.clearAll(); // the next gdb starts with no breakpoints
+    this.current = undefined;
+    log?.('gdb disconnected');
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 class Connection {
-  /** Resolved when gdb detaches (D), kills (k) or the connection closes. */
+  /** Resolved when gdb has detached (D) or killed (k), or the connection has closed and the request it was in has ended. */
   readonly finished: Promise<void>;
   private finish: () => void = () => {};
+  /** Detached or killed: what else comes on this connection is not for the target any more. */
+  private ended = false;
   private readonly decoder = new PacketDecoder();
   private noAck = false;
   /** Thread for register/memory access (Hg) and for stepping (Hc). */
@@ -77,16 +103,21 @@ class Connection {
   constructor(private readonly socket: net.Socket, private readonly target: ReplayTarget, private readonly log?: (line: string) => void) {
     this.gThread = this.cThread = target.threadAtPosition();
     this.features = featureFiles(target.csrs());
-    this.finished = new Promise((resolve) => { this.finish = resolve; });
+    this.finished = new Promise((resolve) => {
+      this.finish = () => {
+        this.ended = true;
+        resolve();
+      };
+    });
     socket.on('close', () => {
       this.interrupted = true; // a motion still running ends at its next look
-      this.finish();
+      void this.queue.then(() => this.finish());
     });
-    socket.on('error', () => socket.destroy());
     socket.on('data', (data) => this.receive(data));
   }
 
   private receive(data: Buffer): void {
+    if (this.ended) return;
     for (const frame of this.decoder.push(data)) {
       switch (frame.kind) {
         case 'interrupt':

@@ -1,6 +1,7 @@
 // gdb-multiarch with vmlinux on a recording of the Linux guest: a breakpoint on a kernel function
 // that init's system calls reach, a backtrace through kernel frames, x/s of a string argument (a
-// user-space pointer), and reverse-continue to the previous hit.
+// user-space pointer), and reverse-continue to the previous hit; a watchpoint on jiffies forward
+// and backward.
 
 import { ChildProcess, spawnSync } from 'node:child_process';
 import { RspClient } from '../../src/gdbstub/client';
@@ -10,6 +11,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLinuxGuest } from '../../src/cli/linux-guest';
 import { hasCommand, samsaraAsync } from '../cli/helpers';
+import { expectWatchStops, watchStopCommands } from './gdb-listing';
 import { startGdbServer } from './server-process';
 
 const found = findLinuxGuest();
@@ -19,6 +21,17 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-gdb-linux-'));
 const REC = path.join(tmp, 'linux.rec');
 let server: ChildProcess | undefined;
 let port = 0;
+
+/**
+ * gdb-multiarch with these arguments, as test/gdbstub/gdb-batch.ts's runGdb runs it: in a temporary
+ * folder, with core dumps off; it fails if gdb cannot be started or exits with a non-zero status.
+ */
+function runGdb(args: string[]): string {
+  const r = spawnSync('sh', ['-c', 'ulimit -c 0; exec "$@"', 'sh', 'gdb-multiarch', ...args], { cwd: tmp, encoding: 'utf8', timeout: 240_000 });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`gdb-multiarch exited with ${r.status ?? r.signal}:\n${r.stdout}${r.stderr}`);
+  return r.stdout + r.stderr;
+}
 
 describe.skipIf(!guest || !hasCommand('gdb-multiarch'))('gdb-multiarch vmlinux on a Linux recording', () => {
   beforeAll(async () => {
@@ -48,6 +61,19 @@ describe.skipIf(!guest || !hasCommand('gdb-multiarch'))('gdb-multiarch vmlinux o
     const whens = [...out.matchAll(/position (\d+) \(of/g)].map((m) => Number(m[1]));
     expect(whens).toHaveLength(2);
     expect(whens[1]).toBe(whens[0]);
+  }, 300_000);
+
+  it('watch -l jiffies: forward gdb stops just after the store in the tick code, backward on it', () => {
+    // jiffies is mapped from start_kernel on; a seek across the recording takes longer than gdb's
+    // default 2 s wait for a reply.
+    const commands = ['set pagination off', 'set confirm off', 'set width 0', 'set remotetimeout 120', `target remote 127.0.0.1:${port}`,
+      ...watchStopCommands('jiffies', 'start_kernel', ['maint flush register-cache', 'maint flush dcache']), 'disconnect'];
+    const out = runGdb(['-nx', '-batch', ...commands.flatMap((c) => ['-ex', c]), guest!.vmlinux]);
+    expect(out.match(/hit Hardware watchpoint 2: -location jiffies\s+Old value = \d+\s+New value = \d+/g)).toHaveLength(2);
+    const { forward, backward } = expectWatchStops(out);
+    // `jiffies_64 += ticks` in do_timer (kernel/time/timekeeping.c), or the tick code's own update.
+    for (const store of [forward, backward]) expect(store.mnemonic).toMatch(/^(c\.)?sd$|^amo/);
+    expect(out).toMatch(/FORWARD[^]*<(do_timer|tick_\w+)\+\d+>[^]*BACKWARD[^]*=> 0x[0-9a-f]+ <(do_timer|tick_\w+)\+\d+>/);
   }, 300_000);
 
   it('Ctrl-C (0x03) interrupts a long continue, and the position stays inside the recording', async () => {
