@@ -4,7 +4,9 @@
 //    as an Extension Development Host and runs test/e2e/host/suite.js inside its extension host,
 //    with the real `vscode` API; it writes its verdict to a file that this side checks;
 // B. a few UI checks: start the launch.json configuration from the command palette, then read and
-//    click the debug toolbar, the call stack and the status bar item.
+//    click the debug toolbar, the call stack and the status bar item;
+// C. the demo README's recipe as a user follows it: a frame in the call stack, an expression in the
+//    Debug Console, "Add Data Breakpoint at Address" and Reverse.
 // The tools are set up by scripts/setup-e2e, outside the repository; without them this file is
 // skipped, with the reason.
 
@@ -92,8 +94,10 @@ describe.skipIf(missing.length > 0)('the extension in VS Code (code-server + Chr
   let RESULT = '';
   let WS_A = ''; // test A's folder (breakpoints are kept per folder: keep A's and B's apart)
   let WS_B = '';
+  let WS_C = ''; // test C's (its data breakpoint stays out of B's folder)
   let server: ChildProcess | undefined;
   let serverLog = '';
+  let oops = ''; // the recording's console output
   let browser: Browser | undefined;
   let base = '';
   let authority = '';
@@ -122,16 +126,19 @@ describe.skipIf(missing.length > 0)('the extension in VS Code (code-server + Chr
     RESULT = path.join(tmp, 'host-result.json');
     WS_A = path.join(tmp, 'ws-host');
     WS_B = path.join(tmp, 'ws-ui');
+    WS_C = path.join(tmp, 'ws-watch');
     const CONFIG = path.join(tmp, 'host-config.json');
     const recorded = samsaraAsync(['record', '-o', REC, '--harts', '2', '--clock', 'virtual', '--append', 'seed=5', DEMO]);
 
-    for (const ws of [WS_A, WS_B]) writeJson(path.join(ws, '.vscode/settings.json'), SETTINGS);
+    for (const ws of [WS_A, WS_B, WS_C]) writeJson(path.join(ws, '.vscode/settings.json'), SETTINGS);
     // sourceRoot: the demo's DWARF paths are relative to the repository (comp_dir guests/demo),
     // and these folders are not the repository.
-    writeJson(path.join(WS_B, '.vscode/launch.json'), {
-      version: '0.2.0',
-      configurations: [{ type: 'samsara', request: 'launch', name: 'Samsara Replay', recording: REC, program: DEMO, sourceRoot: ROOT, stopOnEntry: false }],
-    });
+    for (const ws of [WS_B, WS_C]) {
+      writeJson(path.join(ws, '.vscode/launch.json'), {
+        version: '0.2.0',
+        configurations: [{ type: 'samsara', request: 'launch', name: 'Samsara Replay', recording: REC, program: DEMO, sourceRoot: ROOT, stopOnEntry: false }],
+      });
+    }
     writeJson(path.join(tmp, 'user-data/User/settings.json'), SETTINGS);
     writeJson(CONFIG, { recording: REC, program: DEMO, sourceRoot: ROOT, objects: OBJECTS, result: RESULT });
     fs.writeFileSync(path.join(tmp, 'code-server.yaml'), 'auth: none\ncert: false\n');
@@ -187,6 +194,7 @@ describe.skipIf(missing.length > 0)('the extension in VS Code (code-server + Chr
 
     const r = await recorded;
     expect(r.stdout, r.stderr).toContain('kernel BUG');
+    oops = r.stdout;
     console.log(`e2e: recording, code-server on ${base} and Chromium ready in ${Date.now() - t0} ms; files in ${tmp}`);
   }, TEST_TIMEOUT);
 
@@ -320,6 +328,96 @@ describe.skipIf(missing.length > 0)('the extension in VS Code (code-server + Chr
       await page.context().close();
     }
   }, TEST_TIMEOUT);
+
+  it('C: the demo README\'s recipe: at the oops, a data breakpoint on the object\'s refcnt, then Reverse stops at the racy store', async () => {
+    // The steps of guests/demo/README.md ("How to find it from the oops", VS Code), through the UI.
+    const { page, log } = await openPage('watch');
+    const t0 = Date.now();
+    const stamp = (what: string): void => console.log(`e2e C: ${what} at ${Date.now() - t0} ms`);
+    try {
+      await page.goto(workbenchUrl(WS_C));
+      await page.locator('.explorer-folders-view').waitFor({ state: 'visible', timeout: 90_000 });
+      const reverse = page.locator('.debug-toolbar [aria-label="Reverse"]');
+      await startDebugging(page, reverse);
+      stamp('debug toolbar shows Reverse');
+
+      // The launch runs to the end: the oops, with the call stack sbi_shutdown ... trap_entry,
+      // obj_put [breakpoint] (the BUG_ON's ebreak).
+      const status = page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: /\d[\d,]* \/ \d[\d,]*/ });
+      const positions = async (): Promise<[number, number] | undefined> => {
+        if ((await status.count()) === 0) return undefined;
+        const m = /(\d[\d,]*) \/ (\d[\d,]*)/.exec(await status.first().innerText());
+        return m ? [Number(m[1].replace(/,/g, '')), Number(m[2].replace(/,/g, ''))] : undefined;
+      };
+      const objPut = page.locator('.debug-call-stack .monaco-list-row', { hasText: 'obj_put [breakpoint]' }).first();
+      await objPut.waitFor({ state: 'visible', timeout: 90_000 });
+      const [, end] = await until('the status bar position at the end', async () => {
+        const p = await positions();
+        return p && p[0] === p[1] ? p : undefined;
+      }, 30_000);
+      stamp(`paused at the end (${end}), obj_put [breakpoint] in the call stack`);
+
+      // 1. Select the obj_put frame.
+      await objPut.click();
+      await until('the obj_put frame to be selected', async () => ((await objPut.getAttribute('aria-selected')) === 'true' ? true : undefined), 10_000);
+
+      // 2. In the Debug Console, `a0 + 24`: the address of the object's refcnt (struct object in
+      // objects.c: u64 magic, struct list_head node, int refcnt). a0 in that frame is the object
+      // the oops printed.
+      await runCommand(page, 'Focus on Debug Console View');
+      await page.locator('.repl-input-wrapper .monaco-editor').click();
+      await page.keyboard.type('a0 + 24');
+      await page.keyboard.press('Enter');
+      const address = await until('the Debug Console to print the value of a0 + 24', async () => /^a0 \+ 24\n(0x[0-9a-f]+)\b/m.exec(await page.locator('.repl').innerText())?.[1], 30_000);
+      const a0 = / a0 : ([0-9a-f]{16})/.exec(oops)?.[1];
+      expect(a0, 'a0 in the recorded oops').toBeDefined();
+      expect(BigInt(address)).toBe(BigInt(`0x${a0}`) + 24n);
+      stamp(`Debug Console: a0 + 24 = ${address}`);
+
+      // 3. "Add Data Breakpoint at Address" with `ADDRESS + 4` (4 bytes at ADDRESS), then the
+      // access type: write.
+      await runCommand(page, 'Add Data Breakpoint at Address', `${address} + 4`);
+      const widget = page.locator('.quick-input-widget');
+      const write = widget.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^write$/ }) });
+      await write.waitFor({ state: 'visible', timeout: 10_000 }).catch(() => {
+        throw new Error('no access type pick ("write") after the address');
+      });
+      await write.click();
+      await runCommand(page, 'Focus on Breakpoints View');
+      const listed = `4 bytes at ${address}`;
+      await until(`the Breakpoints view to list "${listed}"`, async () => ((await page.locator('.debug-breakpoints').innerText().catch(() => '')).includes(listed) ? true : undefined), 10_000);
+      stamp(`data breakpoint: ${listed}, write`);
+
+      // 4. Reverse: back to the last write of the refcnt, the other hart's racy store in obj_put.
+      await reverse.click();
+      const [at] = await until('the status bar position after Reverse', async () => {
+        const p = await positions();
+        return p && p[0] < end ? p : undefined;
+      }, 90_000);
+      const stopped = page.locator('.debug-call-stack .monaco-list-row[aria-label*="Paused on data breakpoint"]');
+      await stopped.waitFor({ state: 'visible', timeout: 30_000 }).catch(() => {
+        throw new Error('no thread "Paused on data breakpoint" in the call stack after Reverse');
+      });
+      // The stopped thread's top frame is selected.
+      const top = page.locator('.debug-call-stack .monaco-list-row.selected');
+      const topLabel = await until('the top frame at objects.c:126', async () => {
+        const label = (await top.count()) === 1 ? await top.getAttribute('aria-label') : undefined;
+        return label && /obj_put, line 126, objects\.c/.test(label) ? label : undefined;
+      }, 30_000).catch(async (e) => {
+        throw new Error(`${e.message}; selected frame: ${(await top.count()) ? await top.first().getAttribute('aria-label') : 'none'}`);
+      });
+      expect(topLabel).toBe('Stack Frame obj_put, line 126, objects.c');
+      expect(at).toBeGreaterThan(0);
+      stamp(`Reverse: ${await stopped.getAttribute('aria-label')}, top frame obj_put at objects.c:126, position ${at} of ${end}`);
+      await page.screenshot({ path: path.join(tmp, 'watch.png') });
+    } catch (e) {
+      const shot = path.join(tmp, 'failure-watch.png');
+      await page.screenshot({ path: shot }).catch(() => {});
+      throw new Error(`${(e as Error).message}\nscreenshot: ${shot}; browser console: ${log}; code-server log: ${path.join(tmp, 'code-server.log')}`);
+    } finally {
+      await page.context().close();
+    }
+  }, TEST_TIMEOUT);
 });
 
 /**
@@ -342,8 +440,10 @@ async function runCommand(page: Page, title: string, input?: string): Promise<vo
   }
   await row.click();
   if (input === undefined) return;
+  // The command's own input box replaces the palette's in the same widget: wait for the palette's
+  // `>title` to go.
   const box = widget.locator('input');
-  await box.waitFor({ state: 'visible', timeout: 10_000 });
+  await until(`the input box of "${title}"`, async () => ((await box.isVisible()) && !(await box.inputValue()).startsWith('>') ? true : undefined), 10_000);
   await box.fill(input);
   await page.keyboard.press('Enter');
 }
