@@ -272,7 +272,7 @@ export class SamsaraSession extends DebugSession {
       return { dataId: null, description: `'${a.name}' is not an address` };
     }
     const bytes = a.bytes ?? 8;
-    return { dataId: `${hex(address)}/${bytes}`, description: `${bytes} bytes at ${hex(address)}`, accessTypes: ['read', 'write', 'readWrite'], canPersist: false };
+    return { dataId: `${hex(address)}/${bytes}`, description: `${bytes} bytes at ${hex(address)}`, accessTypes: ['write', 'read', 'readWrite'], canPersist: false };
   }
 
   private setDataBreakpoints(a: DebugProtocol.SetDataBreakpointsArguments): { breakpoints: DebugProtocol.Breakpoint[] } {
