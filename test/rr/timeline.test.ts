@@ -212,6 +212,50 @@ describe('the timeline', () => {
     expect(state(tl.machine)).toBe(after);
   });
 
+  it('an interrupt taken as a turn begins: found in the trap index; one position with two states, stepped between by either hart step', () => {
+    const { traps, turns } = events(rec.recording);
+    const irq = traps.find((e) => e.interrupt && turns.get(e.position) === e.hart)!;
+    const tl = new Timeline(rec.recording);
+    const h = irq.hart;
+    const trap = tl.lastTrapBefore(h, irq.position + 1)!;
+    expect(trap).toMatchObject({ hart: h, position: irq.position, cause: irq.cause, interrupt: true, atTurnStart: true });
+    expect(tl.lastTrapBefore(h, irq.position)?.position ?? -1).toBeLessThan(irq.position);
+    expect(tl.previousTrap(trap)).toEqual(tl.lastTrapBefore(h, irq.position));
+    expect(tl.trapState(trap, 'before')).toEqual({ position: irq.position, entered: false });
+    expect(tl.trapState(trap, 'after')).toEqual({ position: irq.position, entered: true });
+    // After the trap: the handler's first instruction (a seek to the position takes it).
+    tl.seek(irq.position);
+    const handler = peekCsr(tl.hart(h), STVEC)! & ~3n;
+    const sepc = peekCsr(tl.hart(h), SEPC)!;
+    expect(BigInt.asUintN(64, BigInt(tl.hart(h).pc))).toBe(handler);
+    expect(tl.lastTrapTaken(h)).toEqual(trap);
+    const after = state(tl.machine);
+    // One step back: the instruction it interrupted, at the same position, as a straight replay to
+    // there leaves it (the turn not begun).
+    expect(tl.stepBackward(h)).toEqual({ kind: 'step', hart: h });
+    expect(tl.position).toBe(irq.position);
+    expect(BigInt.asUintN(64, BigInt(tl.hart(h).pc))).toBe(sepc);
+    expect(tl.lastTrapTaken(h)).toEqual(tl.previousTrap(trap));
+    const straight = new Replayer(rec.recording, { write: () => {} });
+    straight.runTo(irq.position);
+    expect(state(tl.machine)).toBe(state(straight.machine));
+    // One step forward: the handler's first instruction again; then its second.
+    expect(tl.stepForward(h)).toEqual({ kind: 'step', hart: h });
+    expect(tl.position).toBe(irq.position);
+    expect(state(tl.machine)).toBe(after);
+    tl.stepForward(h);
+    expect(tl.position).toBe(irq.position + 1);
+    // From the hart's last step before the turn, one step forward is the instruction it interrupted.
+    const previous = tl.previousStepOf(h, irq.position)!;
+    tl.seek(previous);
+    tl.stepForward(h);
+    expect(tl.position).toBe(previous + 1);
+    expect(BigInt.asUintN(64, BigInt(tl.hart(h).pc))).toBe(sepc);
+    tl.stepForward(h);
+    expect(tl.position).toBe(irq.position);
+    expect(state(tl.machine)).toBe(after);
+  });
+
   it('a physical breakpoint still stops a continue after a seek, alone or beside virtual ones', () => {
     if (!hasCommand('riscv64-unknown-elf-nm')) return;
     const put = symbol('obj_put');
