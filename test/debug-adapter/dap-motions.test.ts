@@ -177,4 +177,91 @@ describe('samsara dap: motions, the session\'s end, and the stops and log points
     expect(s.body.text).toContain(`write of 0x${(s1 + 56n).toString(16).padStart(16, '0')} by hart ${t - 1}`);
     expect(await position(c)).toBeGreaterThan(start);
   });
+  describe('stepping back over an interrupt taken as a turn begins', () => {
+    // The demo enters its trap entry only for the timer interrupt (SBI calls go to the built-in SBI),
+    // and each hart takes it as one of its turns begins: before the turn's first step, at the
+    // position where the turn begins.
+    let c: DapClient;
+    let entry: string;
+    const value = async (expression: string, threadId: number): Promise<string> =>
+      (await c.request('evaluate', { expression, context: 'watch', frameId: (await c.top(threadId)).id })).result;
+    /** A session stopped at the trap entry's breakpoint. */
+    const start = async (): Promise<void> => {
+      c = open();
+      await c.start(LAUNCH, async () => {
+        entry = (await c.request('setFunctionBreakpoints', { breakpoints: [{ name: 'trap_entry' }] })).breakpoints[0].instructionReference;
+      });
+      await c.waitFor('stopped');
+    };
+    /** Continue to the trap entry's next hit: the hart, the position, and the interrupted pc and its line ("file:line"). */
+    const nextTrap = async (): Promise<{ t: number; T: number; sepc: string; line: string }> => {
+      const hit = await c.move('continue', { threadId: 1 });
+      expect(hit.body.reason).toBe('breakpoint');
+      const t = hit.body.threadId!;
+      expect((await c.top(t)).instructionPointerReference).toBe(entry);
+      expect(BigInt((await value('scause', t)).split(' ')[0]) >> 63n).toBe(1n); // an interrupt
+      const sepc = await value('sepc', t);
+      const [insn] = (await c.request('disassemble', { memoryReference: sepc, instructionCount: 1 })).instructions;
+      return { t, T: await position(c), sepc, line: `${insn.location.name}:${insn.line}` };
+    };
+    /** Back by instructions to the last one hart t ran before position T: its position and line ("file:line"). */
+    const ranBefore = async (t: number, T: number): Promise<{ position: number; line: string }> => {
+      for (let i = 0; i < 3 && (await position(c)) >= T; i++) await c.move('stepBack', { threadId: t, granularity: 'instruction' });
+      return { position: await position(c), line: await fileLine(t) };
+    };
+    /** The "file:line" of a thread's top frame. */
+    const fileLine = async (t: number): Promise<string> => (await where(c, t)).split(' ')[1];
+
+    it('by instruction: from the handler\'s first instruction to the one it interrupted, at the same position, and forward again', async () => {
+      await start();
+      const { t, T, sepc } = await nextTrap();
+      const sp = await value('sp', t);
+      await c.move('stepBack', { threadId: t, granularity: 'instruction' });
+      expect(await position(c)).toBe(T);
+      expect((await c.top(t)).instructionPointerReference).toBe(sepc);
+      expect(await value('sp', t)).toBe(sp);
+      await c.move('stepIn', { threadId: t, granularity: 'instruction' });
+      expect(await position(c)).toBe(T);
+      expect((await c.top(t)).instructionPointerReference).toBe(entry);
+    });
+
+    it('by line: from the handler\'s first line to the interrupted line, in the run the interrupt broke into', async () => {
+      await start();
+      const { t, T, line } = await nextTrap();
+      await c.move('stepBack', { threadId: t });
+      const landed = { position: await position(c), line: await fileLine(t) };
+      // Where the run the interrupt broke into is: back at the trap, the instruction before it.
+      const hit = await c.move('continue', { threadId: t });
+      expect(hit.body.reason).toBe('breakpoint');
+      expect(await position(c)).toBe(T);
+      const before = await ranBefore(t, T);
+      expect(landed.line).toBe(line);
+      expect(landed.position).toBeLessThanOrEqual(before.position);
+      expect(landed.position).toBeGreaterThan(before.position - 100);
+    });
+
+    it('by line: from where the handler returned, at the start of a line, to the line before (as a next steps over the handler)', async () => {
+      await start();
+      let found: { t: number; T: number; sepc: string; line: string; previous: { position: number; line: string } } | undefined;
+      for (let n = 0; n < 12 && !found; n++) {
+        const trap = await nextTrap();
+        const previous = await ranBefore(trap.t, trap.T);
+        if (previous.line !== trap.line) found = { ...trap, previous };
+        // To the same trap again (the other hart's, taken in between, first).
+        for (let i = 0; i < 3 && (await position(c)) < trap.T; i++) await c.move('continue', { threadId: trap.t });
+      }
+      expect(found).toBeDefined();
+      const { t, T, sepc, line, previous } = found!;
+      await c.request('setFunctionBreakpoints', { breakpoints: [] });
+      await c.request('setInstructionBreakpoints', { breakpoints: [{ instructionReference: sepc, condition: `mhartid == ${t - 1}` }] });
+      const back = await c.move('continue', { threadId: t });
+      expect(back.body).toMatchObject({ reason: 'breakpoint', threadId: t });
+      expect(await position(c)).toBeGreaterThan(T);
+      expect(await fileLine(t)).toBe(line);
+      await c.move('stepBack', { threadId: t });
+      expect(await fileLine(t)).toBe(previous.line);
+      expect(await position(c)).toBeLessThanOrEqual(previous.position);
+      expect(await position(c)).toBeGreaterThan(previous.position - 100);
+    });
+  });
 });
