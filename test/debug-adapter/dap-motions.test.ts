@@ -147,11 +147,10 @@ describe('samsara dap: motions, the session\'s end, and the stops and log points
     expect(backward.length).toBe(forward.length);
   });
 
-  it('a next made of single steps prints a log point in the middle of its line, and stops at a data breakpoint written on the way', async () => {
-    const c = open();
+  /** A session stopped at the first hit of worker.c:34, `this_hart()->lookups++;` (random_u64(), worker.c:14-19, is inlined in its middle). */
+  async function atLookups(c: DapClient, extra: { line: number; logMessage?: string }[] = []): Promise<{ t: number; s1: bigint }> {
     await c.start(LAUNCH, async () => {
-      // Line 34, `this_hart()->lookups++;`, has random_u64() (worker.c:14-19) inlined in its middle.
-      await c.request('setBreakpoints', { source: { path: WORKER }, breakpoints: [{ line: 34 }, { line: 15, logMessage: 'rng {mhartid} {a5}' }] });
+      await c.request('setBreakpoints', { source: { path: WORKER }, breakpoints: [{ line: 34 }, ...extra] });
     });
     await c.waitFor('stopped');
     const hit = await c.move('continue', { threadId: 1 });
@@ -159,16 +158,25 @@ describe('samsara dap: motions, the session\'s end, and the stops and log points
     const t = hit.body.threadId!;
     const frame = await c.top(t);
     const s1 = BigInt((await c.request('evaluate', { expression: 's1', context: 'watch', frameId: frame.id })).result.split(' ')[0]);
-    const start = await position(c);
+    return { t, s1 };
+  }
+
+  it('a next made of single steps prints a log point in the middle of its line', async () => {
+    const c = open();
+    const { t } = await atLookups(c, [{ line: 15, logMessage: 'rng {mhartid} {a5}' }]);
     const printed = await printedBy(c, async () => {
       const s = await c.move('next', { threadId: t });
       expect(s.body).toMatchObject({ reason: 'step', threadId: t });
     });
     expect(printed.filter((l) => l.startsWith(`rng 0x${(t - 1).toString(16).padStart(16, '0')}`)), printed.join(' | ')).toHaveLength(1);
+  });
+
+  it('a next made of single steps stops at a data breakpoint written in its line', async () => {
+    const c = open();
+    const { t, s1 } = await atLookups(c);
+    const start = await position(c);
     // The store of lookups++ (struct hart's lookups, at s1 + 56) is in the line: a data breakpoint
     // on it stops a next over the line, after the store.
-    await c.request('samsara/seek', { position: start });
-    await c.waitFor('stopped');
     const info = await c.request('dataBreakpointInfo', { name: `0x${(s1 + 56n).toString(16)}`, bytes: 8 });
     const set = await c.request('setDataBreakpoints', { breakpoints: [{ dataId: info.dataId, accessType: 'write' }] });
     expect(set.breakpoints[0].verified).toBe(true);
@@ -177,6 +185,7 @@ describe('samsara dap: motions, the session\'s end, and the stops and log points
     expect(s.body.text).toContain(`write of 0x${(s1 + 56n).toString(16).padStart(16, '0')} by hart ${t - 1}`);
     expect(await position(c)).toBeGreaterThan(start);
   });
+
   describe('stepping back over an interrupt taken as a turn begins', () => {
     // The demo enters its trap entry only for the timer interrupt (SBI calls go to the built-in SBI),
     // and each hart takes it as one of its turns begins: before the turn's first step, at the
