@@ -3,12 +3,15 @@
 // instruction, line or frame) in both directions. It knows nothing of the protocol: session.ts
 // translates. Time is the timeline's: every motion here is made of its seeks, steps and continues.
 
-import { DebugTarget, Direction, HartView, ResumeOptions, Stop, Watch } from '../rr/debug-target';
+import { DebugTarget, Direction, HartView, ResumeOptions, Stop, TrapEvent, Watch } from '../rr/debug-target';
 import { KernelSymbols } from '../symbols';
 import { disassemble, disassembleOne, Flow } from '../symbols/disasm';
 
 /** Instructions stepped one at a time between looks at whether the user asked to pause. */
 const STEP_SLICE = 2_000;
+
+/** Traps looked at, latest first, for the one whose handler a trap return leaves (nested ones returned before it). */
+const NESTED_TRAPS = 16;
 
 /**
  * How far above a frame's stack pointer the same frame's code may run (its callers, during a step):
@@ -226,6 +229,7 @@ export class Debuggee {
    */
   private async stepOverCalls(h: number, direction: Direction, into = false, userStops = true): Promise<{ stop?: Stop; entered?: boolean }> {
     const before = this.pc(h);
+    const steps = this.hart(h).steps;
     const inFrame = atOrAbove(this.reg(h, 2));
     const step = (): Promise<Stop> => (userStops ? this.singleStep(h, direction) : this.target.step(h, direction));
     if (direction === 'forward') {
@@ -240,12 +244,54 @@ export class Debuggee {
     }
     const r = await step();
     if (r.kind !== 'step') return { stop: r };
+    // Back from a trap handler's first instruction to the instruction it interrupted: that
+    // instruction has not run.
+    if (this.hart(h).steps === steps) return {};
     const flow = this.decode(h, this.pc(h))?.flow;
     if (flow !== 'return' && flow !== 'trap-return') return {};
     // We came back out of a callee (or a trap handler): go to where it was entered.
+    if (flow === 'trap-return') {
+      const back = await this.backOverHandler(h, before, userStops);
+      if (back) return back.kind === 'step' ? {} : { stop: back };
+    }
     const from = flow === 'return' ? [before - 4n, before - 2n] : [before, before - 4n];
     const back = await this.runUntil(h, 'backward', from, inFrame, userStops);
     return back.kind === 'step' ? {} : { stop: back };
+  }
+
+  /**
+   * Hart h is at a trap return (sret, mret) that goes back to `to`: back to just before the trap that
+   * entered its handler, found among the recorded traps of h: the latest whose handler returns to
+   * `to` (the trapped instruction, or the one after it), at the same privilege as the return. An
+   * interrupt taken as a turn began is found there, not at an earlier run of the instruction it
+   * interrupted (which has not run yet when it is taken). A user's stop on the way ends it there.
+   * Undefined (the machine where it was) where no recorded trap fits.
+   */
+  private async backOverHandler(h: number, to: bigint, userStops: boolean): Promise<Stop | undefined> {
+    const origin = this.target.position;
+    const privilege = this.hart(h).privilege;
+    const [epcCsr, tvecCsr] = privilege === 3 ? ['mepc', 'mtvec'] : ['sepc', 'stvec'];
+    const returns = [to, to - 4n, to - 2n];
+    let trap = this.target.lastTrapBefore(h, origin);
+    for (let n = 0; trap && n < NESTED_TRAPS; n++, trap = this.target.previousTrap(trap)) {
+      // Back to the handler's first instruction (a user's stop in the handler ends it first).
+      const r = await this.target.resume('backward', this.options({
+        floor: this.target.trapPosition(trap, 'after'),
+        ...(userStops ? {} : { stopFilter: () => false }),
+      }));
+      if (r.kind !== 'step') return r;
+      // Just after it: at its vector (privileged spec 4.1.2, stvec: in vectored mode an interrupt
+      // goes to BASE + 4 * cause), in the return's privilege, its epc where the return goes.
+      const hart = this.hart(h);
+      const tvec = hart.csrNamed(tvecCsr) ?? 0n;
+      const vector = (tvec & ~3n) + ((tvec & 3n) === 1n && trap.interrupt ? 4n * BigInt(trap.cause) : 0n);
+      if (hart.privilege === privilege && hart.pc === vector && returns.includes(hart.csrNamed(epcCsr) ?? 0n)) {
+        this.target.seekTrap(trap, 'before');
+        return { kind: 'step', hart: h };
+      }
+    }
+    this.target.seek(origin);
+    return undefined;
   }
 
   /** The instruction at pc as hart h sees it, if it can be read. */
@@ -292,11 +338,19 @@ export class Debuggee {
    * instruction at a time; without a sized function around the pc, by single steps.
    */
   private async lineBackward(h: number): Promise<Stop> {
+    const origin = this.target.position;
+    const pc = this.pc(h);
+    // Where h is about to take an interrupt as its turn begins, a seek to here would take it.
+    const revisitable = !this.target.interruptPending(h);
     const steps = this.hart(h).steps; // the hart's own progress (other harts' steps interleave)
-    const start = this.place(this.pc(h));
+    const start = this.place(pc);
     const first = await this.runStart(h, start.key, start.depth);
     if (first !== 'found') return first;
-    if (this.hart(h).steps < steps) return { kind: 'step', hart: h }; // it was in the middle of its line
+    // It was in the middle of its line; unless all it did since its run began is a trap handler that
+    // returned to where it was (then it was at the start of the line, and is now before the trap).
+    if (this.hart(h).steps < steps && !(this.pc(h) === pc && revisitable && (await this.onlyHandlerSince(h, origin)))) {
+      return { kind: 'step', hart: h };
+    }
     // At the start of its line: one step back is the previous line's last instruction.
     const { stop } = await this.stepOverCalls(h, 'backward');
     if (stop) return stop;
@@ -307,15 +361,34 @@ export class Debuggee {
   }
 
   /**
+   * Whether all hart h did from here (where it is at the same instruction as at `origin`) to
+   * `origin` is a trap handler that returned to that instruction. If so, it is left just before the
+   * trap (as here: same instruction, same steps); if not, here.
+   */
+  private async onlyHandlerSince(h: number, origin: number): Promise<boolean> {
+    const here = this.target.position;
+    const steps = this.hart(h).steps;
+    const pc = this.pc(h);
+    this.target.seek(origin);
+    const { stop } = await this.stepOverCalls(h, 'backward', false, false);
+    if (!stop && this.hart(h).steps === steps && this.pc(h) === pc) return true;
+    this.target.seek(here);
+    return false;
+  }
+
+  /**
    * Back to the first instruction of the run of line `key` (seen `level` frames deep) that hart h
    * is in: the last time before now that h, in this frame, was at an instruction of this function
    * that is not in the line (or at the call into the function), then one step on from there.
    */
   private async runStart(h: number, key: string, level: number): Promise<Stop | 'found'> {
+    // In the trap entry, a run begins no earlier than the trap that entered it.
+    const trap = this.trapEntered(h);
+    const floor = trap && this.target.trapPosition(trap, 'after');
     const bounds = this.outsideLine(h, key, level);
     if (!bounds || bounds.inFunction.length + bounds.callSites.length === 0) return this.runStartBySteps(h, key, level);
-    const r = await this.runUntil(h, 'backward', [...bounds.inFunction, ...bounds.callSites], atOrAbove(this.reg(h, 2)));
-    if (r.kind === 'start') return 'found'; // the run began with the recording
+    const r = await this.runUntil(h, 'backward', [...bounds.inFunction, ...bounds.callSites], atOrAbove(this.reg(h, 2)), true, floor);
+    if (r.kind === 'start') return 'found'; // the run began with the recording, or at the trap
     if (r.kind !== 'step') return r;
     // From the call into the function, one step enters it; from an instruction of another line, a
     // call there returns into ours. Both re-run code this motion has already searched backward
@@ -351,6 +424,19 @@ export class Debuggee {
     const caller = this.symbols!.unwind({ pc, registers }, (a) => this.readU64(h, a));
     const callSites = caller.kind === 'caller' ? [caller.caller.pc - 4n, caller.caller.pc - 2n] : [];
     return { inFunction, callSites };
+  }
+
+  /**
+   * The trap whose handler hart h is in, where its pc is in the function its trap vector (stvec, or
+   * mtvec in M-mode) points to: the trap entry, which only traps enter. Undefined elsewhere.
+   */
+  private trapEntered(h: number): TrapEvent | undefined {
+    const hart = this.hart(h);
+    const tvec = (hart.csrNamed(hart.privilege === 3 ? 'mtvec' : 'stvec') ?? 0n) & ~3n;
+    const symtab = this.symbols?.symtab;
+    const entry = symtab?.lookup(tvec);
+    if (!entry || entry.size === 0n || entry.address !== symtab!.lookup(hart.pc)?.address) return undefined;
+    return this.target.lastTrapTaken(h);
   }
 
   /** The instructions of the function (by its symbol) around pc, decoded once. */
@@ -436,9 +522,10 @@ export class Debuggee {
    * Run in a direction with temporary breakpoints at `addresses` until hart h stops at one of them
    * with a stack pointer that `accept`s (deeper recursion of the same code does not). A user's
    * breakpoint or data breakpoint on the way ends the run there, as in gdb (unless `userStops` is
-   * false: the run re-executes code already searched).
+   * false: the run re-executes code already searched). Backward, a run that reaches `floor` ends
+   * there as if at the recording's start ({ kind: 'start' }).
    */
-  private async runUntil(h: number, direction: Direction, addresses: bigint[], accept: (sp: bigint) => boolean, userStops = true): Promise<Stop> {
+  private async runUntil(h: number, direction: Direction, addresses: bigint[], accept: (sp: bigint) => boolean, userStops = true, floor?: number): Promise<Stop> {
     const temporary = new Set(addresses.map((a) => BigInt.asUintN(64, a)));
     // Decided at each hit, as the timeline scans: the motion's own breakpoints count for its hart in
     // its frame; the user's by their conditions and log points.
@@ -447,7 +534,9 @@ export class Debuggee {
       temporary: [...temporary],
       stopFilter: (hit) => ours(hit.hart, hit.pc) || (userStops && this.userStop(hit.hart, hit.pc, hit.position)),
       interrupted: () => this.pauseRequested,
+      floor: direction === 'backward' ? floor : undefined,
     }));
+    if (floor !== undefined && direction === 'backward' && r.kind === 'step') return { kind: 'start', hart: h };
     return r.kind === 'breakpoint' && ours(r.hart, r.pc) ? { kind: 'step', hart: h } : r;
   }
 }

@@ -506,6 +506,9 @@ export class SamsaraSession extends DebugSession {
   };
 
   private stopped(stop: Stop, reason?: string): void {
+    // After terminate or disconnect the client expects no more stops (a seek's or the entry's, sent
+    // after their response, included).
+    if (this.terminated) return;
     const { debuggee, breakpoints } = this.session();
     this.invalidate();
     const hart = stop.hart;

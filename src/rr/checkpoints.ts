@@ -49,6 +49,11 @@ export class CheckpointStore {
     return this.list.map((c) => c.position);
   }
 
+  /** Each checkpoint's position and what it costs (its pages and its state), in order. */
+  sizes(): { position: number; bytes: number }[] {
+    return this.list.map((c) => ({ position: c.position, bytes: c.bytes }));
+  }
+
   /** The latest checkpoint at or before `position` (the first one if none is). */
   atOrBefore(position: number): Checkpoint {
     return this.list[this.indexAtOrBefore(position)];

@@ -12,7 +12,9 @@ import { Access } from '../emulator/hart/mmu';
 import { trapName } from '../emulator/hart/trap';
 import { ParsedRecording } from './format';
 import { CommandResult, TimeTravelCommands } from './commands';
-import { BreakpointFilter, StopReason, Timeline, TimelineOptions } from './timeline';
+import { BreakpointFilter, StopReason, Timeline, TimelineOptions, TrapEvent } from './timeline';
+
+export type { TrapEvent };
 
 export type Direction = 'forward' | 'backward';
 export type WatchKind = 'read' | 'write' | 'access';
@@ -94,6 +96,11 @@ export interface ResumeOptions {
   stopFilter?: (hit: BreakpointHit) => boolean;
   /** Asked between slices of replay: true ends the motion where it is ('interrupted'). */
   interrupted?: () => boolean;
+  /**
+   * Backward: go no further back than this position. Hits before it do not count; reaching it ends
+   * the motion there with { kind: 'step' } (a backward resume ends so only here).
+   */
+  floor?: number;
 }
 
 /** Steps of replay between looks at the interrupt check (about 20 ms of replay). */
@@ -210,9 +217,10 @@ export class DebugTarget {
           if (await this.interrupted(options)) return { kind: 'interrupted', hart: this.lastHart() };
         }
       }
-      const search = this.timeline.backwardSearch(filter);
+      const search = this.timeline.backwardSearch(filter, options.floor);
       for (;;) {
         const r = search.step();
+        if (r?.kind === 'limit') return { kind: 'step', hart: this.lastHart() };
         if (r) return this.stop(r);
         if (await this.interrupted(options)) return { kind: 'interrupted', hart: this.lastHart() };
       }
@@ -223,7 +231,9 @@ export class DebugTarget {
    * One step of hart h (its next or previous instruction; the other harts run as recorded in
    * between). Plain, it passes over every breakpoint and watchpoint (gdb's stepi). With `options`,
    * the breakpoints and watchpoints met on the way stop it as they stop a continue: another hart's
-   * breakpoint, or this hart's own watched access.
+   * breakpoint, or this hart's own watched access. An interrupt that h takes as its turn begins is
+   * a step of its own: forward, to the handler's first instruction; backward from there, to the
+   * instruction it interrupted (the same position, before the turn begins).
    */
   async step(h: number, direction: Direction, options?: ResumeOptions): Promise<Stop> {
     this.rawHart(h);
@@ -232,15 +242,23 @@ export class DebugTarget {
       const r = direction === 'forward' ? tl.stepForward(h) : tl.stepBackward(h);
       return this.stop(r);
     }
+    if (direction === 'backward' && tl.tookInterruptLast(h)) {
+      tl.stepBackward(h); // nothing else happens in between
+      return { kind: 'step', hart: h };
+    }
     return this.withTemporary(options.temporary, async () => {
       const filter = this.filter(options.stopFilter);
       if (direction === 'forward') {
         const next = tl.nextStepOf(h, this.position);
-        const until = next === undefined ? this.end : next + 1;
+        const interrupt = tl.entersInterruptNext(h);
+        const until = next === undefined ? this.end : interrupt ? next : next + 1;
         for (let slice = 0; ; slice++) {
           const r = tl.continueForward(Math.min(until, this.position + SLICE_STEPS), slice === 0, filter);
           if (r.kind !== 'limit') return this.stop(r);
-          if (this.position >= until) return { kind: 'step', hart: h };
+          if (this.position >= until) {
+            if (interrupt) tl.seek(until); // the turn begins: h takes the interrupt
+            return { kind: 'step', hart: h };
+          }
           if (await this.interrupted(options)) return { kind: 'interrupted', hart: this.lastHart() };
         }
       }
@@ -257,6 +275,46 @@ export class DebugTarget {
   /** Go to a position (clamped to the recording). */
   seek(position: number): void {
     this.timeline.seek(position);
+  }
+
+  // --- Traps, from the recording's events ----------------------------------------------------------
+
+  /** Hart h's last trap taken at a position before `position`, if any. */
+  lastTrapBefore(h: number, position: number): TrapEvent | undefined {
+    return this.timeline.lastTrapBefore(h, position);
+  }
+
+  /** The trap the same hart took before this one, if any. */
+  previousTrap(trap: TrapEvent): TrapEvent | undefined {
+    return this.timeline.previousTrap(trap);
+  }
+
+  /**
+   * Whether hart h's turn begins here with an interrupt not yet taken (the machine shows h at the
+   * instruction it interrupts): a seek to this position would show it taken.
+   */
+  interruptPending(h: number): boolean {
+    return this.timeline.entersInterruptNext(h) && this.timeline.nextStepOf(h, this.position) === this.position;
+  }
+
+  /** Hart h's last trap taken as the machine is now, if any. */
+  lastTrapTaken(h: number): TrapEvent | undefined {
+    return this.timeline.lastTrapTaken(h);
+  }
+
+  /**
+   * The position of the state just before a trap (the hart at the instruction that traps or is
+   * interrupted) or just after it (at the handler's first instruction). At an interrupt taken as a
+   * turn begins both are the same position; seekTrap tells them apart.
+   */
+  trapPosition(trap: TrapEvent, side: 'before' | 'after'): number {
+    return this.timeline.trapState(trap, side).position;
+  }
+
+  /** Go to the state just before or just after a trap. */
+  seekTrap(trap: TrapEvent, side: 'before' | 'after'): void {
+    const { position, entered } = this.timeline.trapState(trap, side);
+    this.timeline.seek(position, entered);
   }
 
   /**

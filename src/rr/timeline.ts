@@ -51,6 +51,22 @@ interface Hit {
   reason: StopReason;
 }
 
+/** A trap a hart took, from the recording's Trap events. */
+export interface TrapEvent {
+  readonly hart: number;
+  /** The machine's position when it was taken (an exception: that of the step that took it). */
+  readonly position: number;
+  readonly cause: number;
+  readonly interrupt: boolean;
+  /**
+   * An interrupt taken as the hart's turn began, before the turn's first step: at its position the
+   * machine can show the hart before the trap or after it (the handler's first instruction).
+   */
+  readonly atTurnStart: boolean;
+  /** Its number among the hart's traps, in order. */
+  readonly index: number;
+}
+
 export interface TimelineOptions {
   /** Memory for checkpoints, in bytes (default 1 GiB). */
   checkpointBudget?: number;
@@ -78,6 +94,8 @@ export class Timeline {
   /** Chunk index: start position, hart and length of every turn in the recording, in order. */
   private readonly chunkStart: number[] = [];
   private readonly chunkHart: number[] = [];
+  /** Trap index: each hart's traps, in order. */
+  private readonly traps: TrapEvent[][];
   /** Hits seen while scanning (reverse continue collects them; forward continue stops at the first). */
   private hits: Hit[] | undefined;
   private pendingWatchHit: Hit | undefined;
@@ -89,17 +107,29 @@ export class Timeline {
     this.interval = options.interval ?? 2_000_000;
     this.replayer = new Replayer(recording, console, name);
     this.start = this.replayer.position;
-    // Index the chunk log, to find any hart's previous step and the recording's end.
+    // Index the chunk log, to find any hart's previous step and the recording's end, and the traps.
+    // A turn's traps come before its chunk in the log (the replayer takes them as the turn runs):
+    // an interrupt at the chunk's start position was taken as the turn began.
+    this.traps = Array.from({ length: recording.header.machine.harts }, () => []);
     let pos = this.start;
     let end = pos;
+    let turnTraps: { position: number; hart: number; cause: number; interrupt: boolean }[] = [];
     for (const block of recording.blocks) {
       if (block.kind !== BlockKind.Events) continue;
       for (const e of decodeEvents(block, name).events) {
         if (e.kind === EventKind.Chunk) {
+          for (const t of turnTraps) {
+            const list = this.traps[t.hart];
+            if (!list) continue;
+            const atTurnStart = t.interrupt && t.hart === e.hart && t.position === pos;
+            list.push({ hart: t.hart, position: t.position, cause: t.cause, interrupt: t.interrupt, atTurnStart, index: list.length });
+          }
+          turnTraps = [];
           this.chunkStart.push(pos);
           this.chunkHart.push(e.hart);
           pos += e.steps;
-        } else if (e.kind === EventKind.End) end = e.position;
+        } else if (e.kind === EventKind.Trap) turnTraps.push(e);
+        else if (e.kind === EventKind.End) end = e.position;
       }
     }
     this.end = Math.max(end, pos);
@@ -179,32 +209,75 @@ export class Timeline {
 
   // --- Moving in time --------------------------------------------------------------------------------
 
-  /** Go to an exact position (clamped to the recording). */
-  seek(target: number): void {
+  /**
+   * Go to an exact position (clamped to the recording). Where a turn begins, the harts are shown as
+   * that turn's first step finds them (an interrupt taken as it begins is taken); with `enter`
+   * false, as the turn before left them (that interrupt not yet taken).
+   */
+  seek(target: number, enter = true): void {
     target = Math.max(this.start, Math.min(this.end, target));
-    if (target !== this.position) {
+    if (target !== this.position || (!enter && this.turnEntered())) {
       const cp = this.checkpoints.atOrBefore(target);
       // Replay forward from here if that is no further than from the checkpoint.
       if (!(target > this.position && this.position >= cp.position)) this.checkpoints.restore(cp);
       this.withoutStops(() => this.forward(target));
     }
-    // Where a turn begins, show the harts as that turn's first step finds them.
-    this.replayer.enterTurn();
+    if (enter) this.replayer.enterTurn();
   }
 
-  /** One step forward of hart `hart` (its next instruction; other harts run as recorded in between). */
+  /** Whether the machine is where a turn begins, with that turn begun (its events at this position applied). */
+  private turnEntered(): boolean {
+    if (this.replayer.betweenTurns) return false;
+    const i = this.chunkAt(this.position);
+    return i >= 0 && this.chunkStart[i] === this.position;
+  }
+
+  /** The interrupt hart h takes as its turn begins at `position`, if it takes one. */
+  private interruptAtTurnStart(h: number, position: number): TrapEvent | undefined {
+    const t = this.lastTrapBefore(h, position + 1);
+    return t && t.position === position && t.atTurnStart ? t : undefined;
+  }
+
+  /**
+   * Whether the next thing hart h does is to take an interrupt as its next turn begins (not a step):
+   * then its next state is that turn's start, entered.
+   */
+  entersInterruptNext(h: number): boolean {
+    const next = this.nextStepOf(h, this.position);
+    return next !== undefined && this.interruptAtTurnStart(h, next) !== undefined && !(next === this.position && this.turnEntered());
+  }
+
+  /**
+   * Whether the last thing hart h did was to take an interrupt as its turn began here (its turn is
+   * entered and has taken no step): then its previous state is this position before the turn.
+   */
+  tookInterruptLast(h: number): boolean {
+    return this.replayer.turnHart === h && this.turnEntered() && this.interruptAtTurnStart(h, this.position) !== undefined;
+  }
+
+  /**
+   * One step forward of hart `hart` (its next instruction; other harts run as recorded in between),
+   * or, where its next turn begins with an interrupt, to that turn's start with the interrupt taken.
+   */
   stepForward(hart: number): StopReason {
     const next = this.nextStepOf(hart, this.position);
     if (next === undefined) {
       this.seek(this.end);
       return { kind: 'end' };
     }
-    this.seek(next + 1);
+    this.seek(this.entersInterruptNext(hart) ? next : next + 1);
     return { kind: 'step', hart };
   }
 
-  /** One step backward of hart `hart`: to the position just before its previous step. */
+  /**
+   * One step backward of hart `hart`: to the position just before its previous step, or, at the
+   * start of its turn where it took an interrupt, to the same position before the interrupt.
+   */
   stepBackward(hart: number): StopReason {
+    if (this.tookInterruptLast(hart)) {
+      this.seek(this.position, false);
+      return { kind: 'step', hart };
+    }
     const prev = this.previousStepOf(hart, this.position);
     if (prev === undefined) {
       this.seek(this.start);
@@ -435,6 +508,54 @@ export class Timeline {
   hartAt(position: number): number | undefined {
     const i = this.chunkAt(position);
     return i < 0 || position >= this.chunkEnd(i) ? undefined : this.chunkHart[i];
+  }
+
+  // --- Traps of one hart, from the trap index -----------------------------------------------------------
+
+  /** Hart h's last trap taken at a position before `position`, if any. */
+  lastTrapBefore(h: number, position: number): TrapEvent | undefined {
+    const list = this.traps[h] ?? [];
+    let lo = 0;
+    let hi = list.length; // the first trap at or after `position`
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].position < position) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 ? list[lo - 1] : undefined;
+  }
+
+  /** The trap hart `trap.hart` took before `trap`, if any. */
+  previousTrap(trap: TrapEvent): TrapEvent | undefined {
+    return trap.index > 0 ? this.traps[trap.hart][trap.index - 1] : undefined;
+  }
+
+  /** Hart h's last trap taken as the machine is now (an interrupt taken as its turn begins here included). */
+  lastTrapTaken(h: number): TrapEvent | undefined {
+    let t = this.lastTrapBefore(h, this.position + 1);
+    while (t && !this.taken(t)) t = this.previousTrap(t);
+    return t;
+  }
+
+  /** Whether the machine now is at or after the state just after trap t. */
+  private taken(t: TrapEvent): boolean {
+    const after = this.trapState(t, 'after').position;
+    return after < this.position || (after === this.position && (!t.atTurnStart || this.turnEntered()));
+  }
+
+  /**
+   * The state just before a trap (`before`: the hart at the instruction that traps or is
+   * interrupted) or just after it (`after`: the handler's first instruction), as a position and
+   * whether the turn beginning there is entered. An exception at p takes the step from p to p + 1;
+   * an interrupt as a turn begins at p is taken between p before the turn and p entered; an
+   * interrupt taken inside a turn is taken with the step before p (that enabled it), so just before
+   * it is p - 1, before that step.
+   */
+  trapState(t: TrapEvent, side: 'before' | 'after'): { position: number; entered: boolean } {
+    if (t.atTurnStart) return { position: t.position, entered: side === 'after' };
+    if (!t.interrupt) return { position: side === 'after' ? t.position + 1 : t.position, entered: true };
+    if (side === 'after') return { position: t.position, entered: true };
+    return { position: this.previousStepOf(t.hart, t.position) ?? t.position, entered: true };
   }
 
   hart(i: number): Hart {

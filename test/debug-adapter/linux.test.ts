@@ -71,4 +71,41 @@ describe.skipIf(!guest)('samsara dap with vmlinux on a Linux recording', () => {
     expect(back.body.reason).toBe('breakpoint');
     expect((await c.request('samsara/position')).position).toBe(position);
   }, 300_000);
+
+  it('next over the call of schedule() in worker_thread ends in the same task (tp), not in another kworker that returns there on the same hart', async () => {
+    // Each kworker sleeps in that call, on its own 16 KiB stack: a frame test of sp >= sp0 alone
+    // takes another kworker's return there, on a stack above this one's, for this one's.
+    const c = (client = new DapClient());
+    await c.start({ recording: REC, program: guest!.vmlinux }, async () => {
+      await c.request('setFunctionBreakpoints', { breakpoints: [{ name: 'schedule' }] });
+    });
+    await c.waitFor('stopped');
+    const value = async (expression: string, threadId: number): Promise<string> =>
+      (await c.request('evaluate', { expression, context: 'watch', frameId: (await c.top(threadId)).id })).result.split(' ')[0];
+    let checked = 0;
+    for (let n = 0; n < 60 && checked < 2; n++) {
+      const hit = await c.move('continue', { threadId: 1 });
+      if (hit.body.reason !== 'breakpoint') break;
+      const t = hit.body.threadId!;
+      const frames = (await c.request('stackTrace', { threadId: t, levels: 2 })).stackFrames;
+      if (frames[1]?.name !== 'worker_thread') continue;
+      const { position } = await c.request('samsara/position');
+      const tp = await value('tp', t); // the task (current)
+      // Back to the call in worker_thread, and over it.
+      await c.request('setFunctionBreakpoints', { breakpoints: [] });
+      await c.move('stepBack', { threadId: t, granularity: 'instruction' });
+      expect((await c.top(t)).name).toBe('worker_thread');
+      const over = await c.move('next', { threadId: t });
+      if (!/^End of the recording/.test(over.body.description ?? '')) { // else this kworker never ran again
+        expect(over.body).toMatchObject({ reason: 'step', threadId: t });
+        expect((await c.top(t)).name).toBe('worker_thread');
+        expect(await value('tp', t), `next over schedule() from position ${position}`).toBe(tp);
+      }
+      checked++;
+      await c.request('samsara/seek', { position });
+      await c.waitFor('stopped');
+      await c.request('setFunctionBreakpoints', { breakpoints: [{ name: 'schedule' }] });
+    }
+    expect(checked).toBe(2);
+  }, 300_000);
 });

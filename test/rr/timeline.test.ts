@@ -8,9 +8,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LinearClock } from '../../src/emulator/clock';
+import { peekCsr } from '../../src/emulator/hart/csr';
 import { boot } from '../../src/emulator/loader/boot';
 import { Machine, RunResult } from '../../src/emulator/machine';
 import { BlockKind, decodeEvents, encodeBlock, encodeEvent, encodeFileHeader, EventKind, parseRecording, ParsedRecording } from '../../src/rr/format';
+import { CheckpointStore } from '../../src/rr/checkpoints';
 import { ByteWriter } from '../../src/rr/codec';
 import { RecordingTaps } from '../../src/rr/recorder';
 import { Replayer } from '../../src/rr/replayer';
@@ -51,6 +53,32 @@ function recordDemo(bootargs: string): { recording: ParsedRecording; console: st
 
 function state(m: Machine): string {
   return `${hartsDigest(m)}:${memoryDigest(m)}`;
+}
+
+/** The recording's traps, and the position where each chunk (a hart's turn) begins, with its hart. */
+function events(recording: ParsedRecording): { traps: { position: number; hart: number; cause: number; interrupt: boolean }[]; turns: Map<number, number> } {
+  const traps = [];
+  const turns = new Map<number, number>();
+  let position = 0;
+  for (const block of recording.blocks) {
+    if (block.kind !== BlockKind.Events) continue;
+    for (const e of decodeEvents(block).events) {
+      if (e.kind === EventKind.Chunk) {
+        turns.set(position, e.hart);
+        position += e.steps;
+      } else if (e.kind === EventKind.Trap) traps.push(e);
+    }
+  }
+  return { traps, turns };
+}
+
+const STVEC = 0x105;
+const SEPC = 0x141;
+const SCAUSE = 0x142;
+
+function symbol(name: string): bigint {
+  const nm = spawnSync('riscv64-unknown-elf-nm', [DEMO], { encoding: 'utf8' });
+  return BigInt('0x' + new RegExp(`^([0-9a-f]+) T ${name}$`, 'm').exec(nm.stdout)![1]);
 }
 
 describe('the timeline', () => {
@@ -154,6 +182,128 @@ describe('the timeline', () => {
     tl.seek(first + 5);
     expect(tl.continueBackward().kind).toBe('breakpoint');
     expect(tl.position).toBe(first);
+  });
+
+  it('a backward continue to a breakpoint at the first step of a turn that begins with an interrupt shows the state after the trap, as a forward continue does', () => {
+    // The first interrupt taken as a hart's turn begins (the timer: the demo's interrupts all are).
+    const { traps, turns } = events(rec.recording);
+    const irq = traps.find((e) => e.interrupt && turns.get(e.position) === e.hart)!;
+    expect(irq).toBeDefined();
+    const tl = new Timeline(rec.recording);
+    tl.seek(irq.position - 10);
+    const handler = peekCsr(tl.hart(irq.hart), STVEC)! & ~3n;
+    tl.setBreakpoints([handler]);
+    const forward = tl.continueForward();
+    expect(forward).toEqual({ kind: 'breakpoint', hart: irq.hart, pc: handler });
+    expect(tl.position).toBe(irq.position);
+    const h = tl.hart(irq.hart);
+    expect(peekCsr(h, SCAUSE)).toBe((1n << 63n) | BigInt(irq.cause));
+    const sepc = peekCsr(h, SEPC)!;
+    expect(sepc).not.toBe(handler);
+    const after = state(tl.machine);
+    // From inside the handler, backward to its first step.
+    tl.seek(irq.position + 20);
+    const backward = tl.continueBackward();
+    expect(backward).toEqual(forward);
+    expect(tl.position).toBe(irq.position);
+    expect(BigInt.asUintN(64, BigInt(tl.hart(irq.hart).pc))).toBe(handler);
+    expect(peekCsr(tl.hart(irq.hart), SCAUSE)).toBe((1n << 63n) | BigInt(irq.cause));
+    expect(peekCsr(tl.hart(irq.hart), SEPC)).toBe(sepc);
+    expect(state(tl.machine)).toBe(after);
+  });
+
+  it('an interrupt taken as a turn begins: found in the trap index; one position with two states, stepped between by either hart step', () => {
+    const { traps, turns } = events(rec.recording);
+    const irq = traps.find((e) => e.interrupt && turns.get(e.position) === e.hart)!;
+    const tl = new Timeline(rec.recording);
+    const h = irq.hart;
+    const trap = tl.lastTrapBefore(h, irq.position + 1)!;
+    expect(trap).toMatchObject({ hart: h, position: irq.position, cause: irq.cause, interrupt: true, atTurnStart: true });
+    expect(tl.lastTrapBefore(h, irq.position)?.position ?? -1).toBeLessThan(irq.position);
+    expect(tl.previousTrap(trap)).toEqual(tl.lastTrapBefore(h, irq.position));
+    expect(tl.trapState(trap, 'before')).toEqual({ position: irq.position, entered: false });
+    expect(tl.trapState(trap, 'after')).toEqual({ position: irq.position, entered: true });
+    // After the trap: the handler's first instruction (a seek to the position takes it).
+    tl.seek(irq.position);
+    const handler = peekCsr(tl.hart(h), STVEC)! & ~3n;
+    const sepc = peekCsr(tl.hart(h), SEPC)!;
+    expect(BigInt.asUintN(64, BigInt(tl.hart(h).pc))).toBe(handler);
+    expect(tl.lastTrapTaken(h)).toEqual(trap);
+    const after = state(tl.machine);
+    // One step back: the instruction it interrupted, at the same position, as a straight replay to
+    // there leaves it (the turn not begun).
+    expect(tl.stepBackward(h)).toEqual({ kind: 'step', hart: h });
+    expect(tl.position).toBe(irq.position);
+    expect(BigInt.asUintN(64, BigInt(tl.hart(h).pc))).toBe(sepc);
+    expect(tl.lastTrapTaken(h)).toEqual(tl.previousTrap(trap));
+    const straight = new Replayer(rec.recording, { write: () => {} });
+    straight.runTo(irq.position);
+    expect(state(tl.machine)).toBe(state(straight.machine));
+    // One step forward: the handler's first instruction again; then its second.
+    expect(tl.stepForward(h)).toEqual({ kind: 'step', hart: h });
+    expect(tl.position).toBe(irq.position);
+    expect(state(tl.machine)).toBe(after);
+    tl.stepForward(h);
+    expect(tl.position).toBe(irq.position + 1);
+    // From the hart's last step before the turn, one step forward is the instruction it interrupted.
+    const previous = tl.previousStepOf(h, irq.position)!;
+    tl.seek(previous);
+    tl.stepForward(h);
+    expect(tl.position).toBe(previous + 1);
+    expect(BigInt.asUintN(64, BigInt(tl.hart(h).pc))).toBe(sepc);
+    tl.stepForward(h);
+    expect(tl.position).toBe(irq.position);
+    expect(state(tl.machine)).toBe(after);
+  });
+
+  it('a physical breakpoint still stops a continue after a seek, alone or beside virtual ones', () => {
+    if (!hasCommand('riscv64-unknown-elf-nm')) return;
+    const put = symbol('obj_put');
+    const tl = new Timeline(rec.recording);
+    const mid = tl.start + Math.floor((tl.end - tl.start) * 0.3);
+    tl.seek(mid);
+    const pa = tl.machine.virtualToPhysical(tl.hart(0), put)!;
+    expect(pa).toBeDefined();
+    // 0x1000: no code there, never hit.
+    for (const virtual of [[], [0x1000n]]) {
+      tl.setBreakpoints(virtual, [pa]);
+      // Seeks forward a little, backward (from a checkpoint), and forward over many calls of obj_put.
+      for (const from of [mid + 1000, tl.start + 1000, mid]) {
+        tl.seek(from);
+        expect(tl.position).toBe(from);
+        const stop = tl.continueForward();
+        expect(stop.kind, `virtual ${virtual}, from ${from}`).toBe('breakpoint');
+        expect(BigInt.asUintN(64, BigInt(tl.hart((stop as { hart: number }).hart).pc))).toBe(put);
+      }
+    }
+  });
+
+  it('checkpoints within a small budget: the running byte total is the sum of the kept checkpoints\' and stays within it; each kept one restores its position\'s state', () => {
+    const replayer = new Replayer(rec.recording, { write: () => {} });
+    const straight = new Replayer(rec.recording, { write: () => {} });
+    const first = new CheckpointStore(new Replayer(rec.recording, { write: () => {} }), Infinity).bytes;
+    const budget = first + 48 * 4096;
+    const store = new CheckpointStore(replayer, budget);
+    const total = (): number => store.sizes().reduce((sum, c) => sum + c.bytes, 0);
+    let evicted = 0;
+    for (let p = 250_000; p < replayer.machine.position + 10_000_000 && !replayer.ended; p += 250_000) {
+      replayer.runTo(p);
+      replayer.finishTurn();
+      const count = store.count;
+      store.take();
+      if (store.count <= count) evicted++;
+      expect(store.bytes).toBe(total());
+      expect(store.bytes).toBeLessThanOrEqual(budget);
+    }
+    expect(evicted).toBeGreaterThan(10);
+    expect(store.count).toBeGreaterThan(2);
+    // Evicting moved a dropped checkpoint's pages to the next one: every kept one is still exact.
+    for (const { position } of store.sizes()) {
+      store.restore(store.atOrBefore(position));
+      straight.runTo(position);
+      expect(replayer.position).toBe(position);
+      expect(state(replayer.machine)).toBe(state(straight.machine));
+    }
   });
 
   it('a backward watchpoint on the corrupted reference count stops at the racy store in obj_put', () => {
