@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findLinuxGuest } from '../../src/cli/linux-guest';
+import { findLinuxGuest, LinuxGuest } from '../../src/cli/linux-guest';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -89,7 +89,7 @@ function checkBoot(b: Boot, harts: number): void {
 }
 
 describe.skipIf(why !== '')(`Linux 6.1 guest on samsara run${why ? ` (skipped: not built; run guests/linux/build.sh)` : ''}`, () => {
-  const g = guest as Guest;
+  const g = guest as LinuxGuest;
   it.each([1, 2])(
     'boots on %i hart(s) with the built-in SBI, runs /init and powers off with 0',
     async (harts) => {

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findLinuxGuest } from '../../src/cli/linux-guest';
+import { findLinuxGuest, LinuxGuest } from '../../src/cli/linux-guest';
 import { describe, expect, it } from 'vitest';
 import { hasCommand, samsaraAsync } from '../cli/helpers';
 
@@ -33,7 +33,7 @@ const why = typeof guest === 'string'
 if (why) console.warn(`test/linux/qemu-compare: skipped: ${why}`);
 
 /** QEMU's `virt` board as close to ours as its options allow. */
-function qemuArgs(g: Guest, harts: number): string[] {
+function qemuArgs(g: LinuxGuest, harts: number): string[] {
   return [
     '-M', 'virt', '-smp', String(harts), '-m', '256M', '-nographic',
     '-bios', 'default', // QEMU's own OpenSBI 1.1 (fw_dynamic); ours is the built-in SBI
@@ -161,7 +161,7 @@ function normalise(consoleText: string): Normalised {
 }
 
 describe.skipIf(why !== '')(`Linux 6.1 guest: our console against QEMU's${why ? ` (skipped: ${why})` : ''}`, () => {
-  const g = guest as Guest;
+  const g = guest as LinuxGuest;
   it.each([1, 2])(
     'prints the same console on %i hart(s) as QEMU (OpenSBI) once firmware, description and timing are normalised',
     async (harts) => {
