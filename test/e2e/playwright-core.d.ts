@@ -54,7 +54,7 @@ declare module 'playwright-core' {
   }
 
   export interface BrowserType {
-    launch(options?: { executablePath?: string; headless?: boolean }): Promise<Browser>;
+    launch(options?: { executablePath?: string; headless?: boolean; timeout?: number }): Promise<Browser>;
   }
 
   export const chromium: BrowserType;

@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { requireTool } from '../cli/helpers';
 import { buildDeviceTree, DeviceTreeConfig } from '../../src/emulator/device-tree';
 import { FDT_MAGIC, ParsedNode, findParsed, parseFdt, propCells, propStrings, readFdtHeader } from '../../src/emulator/fdt';
 import {
@@ -366,7 +367,7 @@ function differenceFor(path: string, prop: string): Difference | undefined {
   return PROPERTY_DIFFERENCES.find(([re, p]) => re.test(path) && p === prop)?.[2];
 }
 
-const haveQemu = spawnSync('qemu-system-riscv64', ['--version']).status === 0;
+const haveQemu = !requireTool('qemu-system-riscv64', 'the device tree tests compare with the dtb of QEMU\'s virt board and boot OpenSBI on QEMU; scripts/setup-debian installs it (qemu-system-misc)');
 const tmp = mkdtempSync(join(tmpdir(), 'samsara-dtb-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseElf } from '../../src/symbols/elf';
 import { formatSymbol, SymbolTable } from '../../src/symbols/symtab';
-import { hasCommand, ROOT, samsara } from '../cli/helpers';
+import { requireTool, ROOT, samsara } from '../cli/helpers';
 
 const DEMO = path.join(ROOT, 'guests/demo/demo.elf');
 const table = new SymbolTable(parseElf(fs.readFileSync(DEMO)).symbols());
@@ -25,7 +25,7 @@ describe('SymbolTable', () => {
     }
   });
 
-  it.skipIf(!hasCommand('riscv64-unknown-elf-nm'))('agrees with nm: an address belongs to the nearest text symbol at or below it, as kallsyms says', () => {
+  it.skipIf(requireTool('riscv64-unknown-elf-nm', 'the symbol table test compares with nm; scripts/setup-debian installs it (binutils-riscv64-unknown-elf)'))('agrees with nm: an address belongs to the nearest text symbol at or below it, as kallsyms says', () => {
     const nm = spawnSync('riscv64-unknown-elf-nm', ['-S', '-n', '--defined-only', DEMO], { encoding: 'utf8' }).stdout;
     const text = [...nm.matchAll(/^([0-9a-f]{16}) (?:([0-9a-f]{16}) )?[tT] (\S+)$/gm)]
       .map((m) => ({ start: BigInt(`0x${m[1]}`), size: m[2] ? BigInt(`0x${m[2]}`) : 0n, name: m[3] }))
