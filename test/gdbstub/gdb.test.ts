@@ -2,17 +2,14 @@
 // racy demo guest (virtual clock, seed 5: the race hits, and the run repeats exactly).
 
 import { ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireTool, ROOT, samsara } from '../cli/helpers';
+import { requireTool } from '../cli/helpers';
+import { DEMO, SharedRecording, sharedRecording } from '../cli/recordings';
 import { GdbOptions, runGdb } from './gdb-batch';
 import { startGdbServer } from './server-process';
 
-const DEMO = path.join(ROOT, 'guests/demo/demo.elf');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-gdb-'));
-const REC = path.join(tmp, 'demo.rec');
+/** The shared demo recording (test/cli/recordings.ts), made in beforeAll. */
+let rec: SharedRecording;
 
 let server: ChildProcess | undefined;
 let port = 0;
@@ -22,9 +19,9 @@ const gdb = (commands: string[], options?: GdbOptions): string => runGdb(command
 
 describe.skipIf(requireTool('gdb-multiarch', 'the gdb tests drive the stub with it; scripts/setup-debian installs it (gdb-multiarch)'))('gdb-multiarch on a recording', () => {
   beforeAll(async () => {
-    const r = samsara(['record', '-o', REC, '--harts', '2', '--clock', 'virtual', '--append', 'seed=5', DEMO]);
-    expect(r.stdout).toContain('kernel BUG');
-    ({ process: server, port } = await startGdbServer(REC));
+    rec = sharedRecording();
+    expect(rec.stdout).toContain('kernel BUG');
+    ({ process: server, port } = await startGdbServer(rec.file));
   }, 120_000);
   afterAll(() => server?.kill());
 
@@ -88,7 +85,7 @@ describe.skipIf(requireTool('gdb-multiarch', 'the gdb tests drive the stub with 
 
   it('a watchpoint on the corrupted field and reverse-continue stop at the racy write', () => {
     // Go to the end (after the oops), read obj_put's object from the oops registers, and watch it.
-    const oops = samsara(['replay', REC]).stdout;
+    const oops = rec.stdout; // the console of the recording: the replay's is the same
     const a0 = / a0 : ([0-9a-f]{16})/.exec(oops)![1];
     const out = gdb([
       'monitor seek 1000000000000',

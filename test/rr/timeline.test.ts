@@ -18,12 +18,13 @@ import { Session } from '../../src/rr/session';
 import { hartsDigest, memoryDigest } from '../../src/rr/snapshot';
 import { Timeline } from '../../src/rr/timeline';
 import { requireTool } from '../cli/helpers';
+import { sharedRecording } from '../cli/recordings';
 
 const DEMO = path.resolve(__dirname, '../../guests/demo/demo.elf');
 const NO_NM = requireTool('riscv64-unknown-elf-nm', 'the timeline tests find the demo\'s functions with it; scripts/setup-debian installs it (binutils-riscv64-unknown-elf)');
 const NO_ADDR2LINE = requireTool('riscv64-unknown-elf-addr2line', 'the watchpoint test checks the source line of the racy store with it; scripts/setup-debian installs it (binutils-riscv64-unknown-elf)');
 
-/** Record the demo in memory with a virtual clock: deterministic, and seed 5 hits the race. */
+/** Record the demo in memory with a virtual clock: deterministic. */
 function recordDemo(bootargs: string): { recording: ParsedRecording; console: string } {
   const chunks: Uint8Array[] = [];
   let out = '';
@@ -58,7 +59,9 @@ function state(m: Machine): string {
 describe('the timeline', () => {
   let rec: { recording: ParsedRecording; console: string };
   beforeAll(() => {
-    rec = recordDemo('seed=5');
+    // The recording the gdb and debug adapter tests use too, made once per run by `samsara record`.
+    const shared = sharedRecording();
+    rec = { recording: parseRecording(fs.readFileSync(shared.file)), console: shared.stdout };
   }, 120_000);
 
   it('the recording hits the race (an oops from obj_put)', () => {

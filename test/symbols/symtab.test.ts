@@ -7,15 +7,17 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseElf } from '../../src/symbols/elf';
 import { formatSymbol, SymbolTable } from '../../src/symbols/symtab';
-import { requireTool, ROOT, samsara } from '../cli/helpers';
+import { requireTool, ROOT } from '../cli/helpers';
+import { sharedRecording } from '../cli/recordings';
 
 const DEMO = path.join(ROOT, 'guests/demo/demo.elf');
 const table = new SymbolTable(parseElf(fs.readFileSync(DEMO)).symbols());
 
 describe('SymbolTable', () => {
   it('names every frame of the demo kernel\'s own oops backtrace as the kernel printed it', () => {
-    // seed 5 with the virtual clock: the race hits and the kernel oopses (test/gdbstub/gdb.test.ts).
-    const r = samsara(['run', '--harts', '2', '--clock', 'virtual', '--append', 'seed=5', DEMO]);
+    // seed 5 with the virtual clock: the race hits and the kernel oopses. The console of the run
+    // recorded for the gdb and debug adapter tests (made once per test run).
+    const r = sharedRecording();
     const frames = [...r.stdout.matchAll(/\[<([0-9a-f]{16})>\] (\S+)/g)];
     expect(frames.length).toBeGreaterThanOrEqual(4);
     for (const [, address, printed] of frames) {
