@@ -2,7 +2,6 @@
 // that init's system calls reach, a backtrace through kernel frames, x/s of a string argument (a
 // user-space pointer), and reverse-continue to the previous hit.
 
-import { ChildProcess } from 'node:child_process';
 import { RspClient } from '../../src/gdbstub/client';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -10,13 +9,13 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireLinuxGuest, requireTool, samsaraAsync } from '../cli/helpers';
 import { runGdb } from './gdb-batch';
-import { startGdbServer } from './server-process';
+import { GdbServer, startGdbServer } from './server-process';
 
 const NO_GDB = requireTool('gdb-multiarch', 'the gdb tests on Linux drive the stub with it; scripts/setup-debian installs it (gdb-multiarch)');
 const guest = NO_GDB ? undefined : requireLinuxGuest('the gdb tests on Linux record it');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-gdb-linux-'));
 const REC = path.join(tmp, 'linux.rec');
-let server: ChildProcess | undefined;
+let server: GdbServer | undefined;
 let port = 0;
 
 /** A packet and its reply, waiting at most `ms`: fails naming the packet when the stub does not answer. */
@@ -41,9 +40,10 @@ describe.skipIf(!guest)('gdb-multiarch vmlinux on a Linux recording', () => {
   beforeAll(async () => {
     const r = await samsaraAsync(['record', '-o', REC, '--harts', '2', '--append', 'console=ttyS0', '--drive', guest!.disk, guest!.image]);
     expect(r.code).toBe(0);
-    ({ process: server, port } = await startGdbServer(REC));
+    server = await startGdbServer(REC);
+    port = server.port;
   }, 300_000);
-  afterAll(() => server?.kill());
+  afterAll(() => server?.process.kill());
 
   it('break do_sys_openat2, bt, x/s the file name, reverse-continue', () => {
     const out = runGdb(
@@ -64,6 +64,7 @@ describe.skipIf(!guest)('gdb-multiarch vmlinux on a Linux recording', () => {
   }, 300_000);
 
   it('Ctrl-C (0x03) interrupts a long continue, and the position stays inside the recording', async () => {
+    await server!.idle(); // the last test's connection is gone
     const client = await RspClient.connect(port);
     const when = async (): Promise<number> => Number(/position (\d+)/.exec(await monitor(client, 'when'))![1]);
     await monitor(client, 'seek 0');
@@ -85,6 +86,7 @@ describe.skipIf(!guest)('gdb-multiarch vmlinux on a Linux recording', () => {
   }, 60_000);
 
   it('Ctrl-C interrupts a long reverse-continue too: a plain stop, earlier than where it began', async () => {
+    await server!.idle(); // the last test's connection is gone
     const client = await RspClient.connect(port);
     const when = async (): Promise<number> => Number(/position (\d+)/.exec(await monitor(client, 'when'))![1]);
     await monitor(client, 'seek 1000000000000');
