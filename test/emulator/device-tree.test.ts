@@ -469,7 +469,10 @@ function openSbiBanner(dtb: Uint8Array, harts: number): Promise<string> {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    const timer = setTimeout(() => qemu.kill(), 30_000);
+    const timer = setTimeout(() => {
+      qemu.kill('SIGKILL');
+      reject(new Error(`QEMU with our device tree: no "Domain0 SysReset" line from OpenSBI in 30 s (killed); output so far:\n${out}`));
+    }, 30_000);
     const onData = (d: Buffer): void => {
       out += d.toString();
       if (/Domain0 SysReset/.test(out)) qemu.kill();
