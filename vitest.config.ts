@@ -10,6 +10,9 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // A folder per run for what suites share (recordings made once per run: test/cli/recordings.ts).
+    globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/yield-between-tests.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

@@ -5,11 +5,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { hasCommand, ROOT, SAMSARA, samsara } from './helpers';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { exitOf, requireTool, ROOT, SAMSARA, samsara, waitUntil } from './helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-monitor-'));
 const CC = 'riscv64-unknown-elf-gcc';
+const NO_CC = requireTool(CC, 'the monitor tests build their guest program with it; scripts/setup-debian installs it (gcc-riscv64-unknown-elf)');
 
 /** A bare-metal guest that counts forever, printing a dot now and then: it runs until told to quit. */
 function spinner(): string {
@@ -32,18 +33,21 @@ _start:
   return elf;
 }
 
-describe.skipIf(!hasCommand(CC))('the monitor', () => {
+describe.skipIf(NO_CC)('the monitor', () => {
   it('record start / record stop twice in one run, info, quit; both recordings replay', async () => {
     const a = path.join(tmp, 'a.rec');
     const b = path.join(tmp, 'b.rec');
     const child = spawn(process.execPath, [SAMSARA, 'run', '--bios', 'none', '--harts', '2', spinner()], { cwd: ROOT });
-    const closed = new Promise((r) => child.on('close', r));
     let stderr = '';
+    const closed = exitOf(child, 'samsara run with the monitor', 50_000, () => stderr);
+    closed.catch(() => {}); // (awaited below; a failure before that must not be an unhandled rejection)
+    onTestFinished(() => { child.kill('SIGKILL'); });
     child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
     child.stdout.resume();
+    /** Type a monitor command; fails unless the monitor's answer (on stderr) comes within 10 s. */
     const say = async (text: string, waitFor: RegExp): Promise<void> => {
       child.stdin.write(text);
-      for (let i = 0; i < 200 && !waitFor.test(stderr); i++) await new Promise((r) => setTimeout(r, 20));
+      await waitUntil(`the monitor's answer to ${JSON.stringify(text)} (${waitFor})`, () => waitFor.test(stderr), { timeoutMs: 10_000, child, output: () => stderr });
     };
     await say(`\x01crecord start ${a}\n`, /recording into .*a\.rec from position \d+/);
     await new Promise((r) => setTimeout(r, 100));

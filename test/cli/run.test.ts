@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hasCommand, ROOT, samsara } from './helpers';
+import { requireTool, ROOT, samsara } from './helpers';
 
 const LOOP = path.join(ROOT, 'guests/bench/loop-small.elf');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-run-'));
@@ -103,7 +103,7 @@ describe('samsara run: running guests', () => {
     expect(a.stdout).toBe(b.stdout);
   });
 
-  it.skipIf(!hasCommand('dtc'))('--dtb-out writes a device tree that dtc decompiles cleanly', () => {
+  it.skipIf(requireTool('dtc', 'the --dtb-out test decompiles the blob with it; scripts/setup-debian installs it (device-tree-compiler)'))('--dtb-out writes a device tree that dtc decompiles cleanly', () => {
     const out = path.join(tmp, 'machine.dtb');
     const r = samsara(['run', '--bios', 'none', '--harts', '3', '--append', 'console=ttyS0', '--dtb-out', out, LOOP]);
     expect(r.code).toBe(0);
@@ -115,7 +115,7 @@ describe('samsara run: running guests', () => {
   });
 });
 
-describe.skipIf(!hasCommand('qemu-system-riscv64'))('differential: the same bare-metal program on QEMU and on our machine', () => {
+describe.skipIf(requireTool('qemu-system-riscv64', 'the differential test runs the same program on QEMU; scripts/setup-debian installs it (qemu-system-misc)'))('differential: the same bare-metal program on QEMU and on our machine', () => {
   it('prints the same checksums (registers and memory after 2 million instructions)', () => {
     const q = spawnSync('qemu-system-riscv64', ['-M', 'virt', '-bios', 'none', '-nographic', '-kernel', LOOP], { encoding: 'utf8', timeout: 60_000 });
     expect(q.status).toBe(0);

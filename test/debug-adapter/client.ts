@@ -8,12 +8,14 @@ import { ROOT, SAMSARA } from '../cli/helpers';
 export class DapClient {
   private seq = 1;
   private buffer = Buffer.alloc(0);
-  private readonly pending = new Map<number, (r: DebugProtocol.Response) => void>();
+  private readonly pending = new Map<number, { command: string; resolve: (r: DebugProtocol.Response) => void; reject: (e: Error) => void }>();
   /** Events not yet consumed by waitFor. */
   private readonly events: DebugProtocol.Event[] = [];
   /** Every event, in order. */
   readonly log: DebugProtocol.Event[] = [];
-  private waiters: { event: string; resolve: (e: DebugProtocol.Event) => void }[] = [];
+  private waiters: { event: string; resolve: (e: DebugProtocol.Event) => void; reject: (e: Error) => void }[] = [];
+  /** Set once the adapter has exited: why nothing more will come. */
+  private exited?: string;
   readonly process: ChildProcess;
   stderr = '';
 
@@ -23,6 +25,18 @@ export class DapClient {
     this.process = spawn(process.execPath, [samsara, 'dap'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     this.process.stdout!.on('data', (d: Buffer) => this.receive(d));
     this.process.stderr!.setEncoding('utf8').on('data', (d) => { this.stderr += d; });
+    this.process.on('exit', (code, signal) => this.gone(`samsara dap exited (${code ?? signal})`));
+    this.process.on('error', (e) => this.gone(`samsara dap could not run: ${e.message}`));
+  }
+
+  /** The adapter is gone: whatever is awaited from it fails now rather than at its timeout. */
+  private gone(why: string): void {
+    this.exited ??= why;
+    for (const [seq, p] of this.pending) {
+      this.pending.delete(seq);
+      p.reject(new Error(`${why} before its response to ${p.command}; stderr: ${this.stderr}`));
+    }
+    for (const w of this.waiters.splice(0)) w.reject(new Error(`${why} before a ${w.event} event; stderr: ${this.stderr}`));
   }
 
   private receive(data: Buffer): void {
@@ -34,7 +48,11 @@ export class DapClient {
       if (this.buffer.length < header + 4 + length) return;
       const message = JSON.parse(this.buffer.subarray(header + 4, header + 4 + length).toString('utf8'));
       this.buffer = this.buffer.subarray(header + 4 + length);
-      if (message.type === 'response') this.pending.get(message.request_seq)?.(message);
+      if (message.type === 'response') {
+        const p = this.pending.get(message.request_seq);
+        this.pending.delete(message.request_seq);
+        p?.resolve(message);
+      }
       else if (message.type === 'event') {
         this.log.push(message);
         const i = this.waiters.findIndex((w) => w.event === message.event);
@@ -44,12 +62,23 @@ export class DapClient {
     }
   }
 
-  /** Send a request; resolves with the whole response (success or not). */
-  send(command: string, args?: unknown): Promise<DebugProtocol.Response> {
+  /**
+   * Send a request; resolves with the whole response (success or not). Rejects when no response
+   * comes in `timeoutMs`, or when the adapter exits first.
+   */
+  send(command: string, args?: unknown, timeoutMs = 60_000): Promise<DebugProtocol.Response> {
+    if (this.exited) return Promise.reject(new Error(`${this.exited}: cannot send ${command}; stderr: ${this.stderr}`));
     const seq = this.seq++;
     const body = JSON.stringify({ seq, type: 'request', command, arguments: args });
     this.process.stdin!.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-    return new Promise((resolve) => this.pending.set(seq, resolve));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(seq);
+        reject(new Error(`no response to ${command} in ${timeoutMs} ms; stderr: ${this.stderr}`));
+      }, timeoutMs);
+      const done = <T>(f: (v: T) => void) => (v: T): void => { clearTimeout(timer); f(v); };
+      this.pending.set(seq, { command, resolve: done(resolve), reject: done(reject) });
+    });
   }
 
   /** Send a request that must succeed; resolves with its body. */
@@ -59,13 +88,25 @@ export class DapClient {
     return r.body as T;
   }
 
-  /** The next `event` not yet consumed (events that came before this call count). */
+  /**
+   * The next `event` not yet consumed (events that came before this call count). Rejects when none
+   * comes in `timeoutMs`, or when the adapter exits first.
+   */
   waitFor(event: string, timeoutMs = 60_000): Promise<DebugProtocol.Event> {
     const i = this.events.findIndex((e) => e.event === event);
     if (i >= 0) return Promise.resolve(this.events.splice(i, 1)[0]);
+    if (this.exited) return Promise.reject(new Error(`${this.exited} before a ${event} event; stderr: ${this.stderr}`));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${event} event in ${timeoutMs} ms; stderr: ${this.stderr}`)), timeoutMs);
-      this.waiters.push({ event, resolve: (e) => { clearTimeout(timer); resolve(e); } });
+      const waiter = {
+        event,
+        resolve: (e: DebugProtocol.Event) => { clearTimeout(timer); resolve(e); },
+        reject: (e: Error) => { clearTimeout(timer); reject(e); },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(new Error(`no ${event} event in ${timeoutMs} ms; stderr: ${this.stderr}`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
     });
   }
 
@@ -97,8 +138,9 @@ export class DapClient {
   }
 
   async close(): Promise<void> {
-    if (this.process.exitCode === null) {
-      await this.send('disconnect', {});
+    if (!this.exited) {
+      // An adapter that is already going away may exit before it answers: that is not a failure here.
+      await this.send('disconnect', {}, 10_000).catch(() => {});
       await new Promise((resolve) => { this.process.once('exit', resolve); setTimeout(resolve, 2000); });
     }
     this.process.kill();

@@ -6,15 +6,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, samsara } from '../cli/helpers';
+import { ROOT } from '../cli/helpers';
+import { DEMO, SharedRecording, sharedRecording } from '../cli/recordings';
 import { DapClient } from './client';
 
-const DEMO = path.join(ROOT, 'guests/demo/demo.elf');
 const OBJECTS = path.join(ROOT, 'guests/demo/objects.c');
 const WORKER = path.join(ROOT, 'guests/demo/worker.c');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-dap-'));
-const REC = path.join(tmp, 'demo.rec');
-const LAUNCH = { recording: REC, program: DEMO };
+/** The shared demo recording (test/cli/recordings.ts), made in beforeAll. */
+let rec: SharedRecording;
+let REC = '';
+let LAUNCH = { recording: REC, program: DEMO };
 
 let client: DapClient;
 const open = (): DapClient => (client = new DapClient());
@@ -28,8 +30,10 @@ async function where(c: DapClient, threadId: number): Promise<string> {
 
 describe('samsara dap on a demo recording', () => {
   beforeAll(() => {
-    const r = samsara(['record', '-o', REC, '--harts', '2', '--clock', 'virtual', '--append', 'seed=5', DEMO]);
-    expect(r.stdout).toContain('kernel BUG');
+    rec = sharedRecording();
+    expect(rec.stdout).toContain('kernel BUG');
+    REC = rec.file;
+    LAUNCH = { recording: REC, program: DEMO };
   }, 120_000);
 
   it('initialize advertises reverse execution; launch stops on entry; threads are harts', async () => {
@@ -113,7 +117,7 @@ describe('samsara dap on a demo recording', () => {
   });
 
   it('a data breakpoint on the corrupted refcount, then reverseContinue from the end, stops at the racy store', async () => {
-    const oops = samsara(['replay', REC]).stdout;
+    const oops = rec.stdout; // the console of the recording: the replay's is the same
     const a0 = BigInt(`0x${/ a0 : ([0-9a-f]{16})/.exec(oops)![1]}`);
     const c = open();
     await c.start(LAUNCH);

@@ -6,13 +6,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { findLinuxGuest } from '../../src/cli/linux-guest';
-import { samsaraAsync } from '../cli/helpers';
+import { requireLinuxGuest, samsaraAsync } from '../cli/helpers';
 import { DapClient } from './client';
 
-const found = findLinuxGuest();
-const guest = typeof found === 'string' ? undefined : found;
-if (!guest) console.log(`test/debug-adapter/linux: skipped: ${found}`);
+const guest = requireLinuxGuest('the debug adapter tests with vmlinux record it');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-dap-linux-'));
 const REC = path.join(tmp, 'linux.rec');
 

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { requireTool } from '../cli/helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DEMO = path.join(ROOT, 'guests/demo');
@@ -18,13 +19,10 @@ const ELF = path.join(DEMO, 'demo.elf');
 const CLI = path.join(ROOT, 'bin/samsara.js');
 const RUN_TIMEOUT = 60_000;
 
-function have(cmd: string): boolean {
-  const r = spawnSync(cmd, ['--version'], { stdio: 'ignore' });
-  return !r.error && r.status === 0;
-}
-const HAVE_GCC = have('riscv64-unknown-elf-gcc') && have('make');
-const HAVE_BINUTILS = have('riscv64-unknown-elf-addr2line') && have('riscv64-unknown-elf-nm');
-const HAVE_QEMU = have('qemu-system-riscv64');
+const have = (cmd: string, why: string): boolean => !requireTool(cmd, `${why}; scripts/setup-debian installs it`);
+const HAVE_GCC = [have('riscv64-unknown-elf-gcc', 'the demo.elf test rebuilds the demo with it'), have('make', 'the demo.elf test rebuilds the demo with it')].every(Boolean);
+const HAVE_BINUTILS = [have('riscv64-unknown-elf-addr2line', 'the oops backtrace test maps addresses to lines with it'), have('riscv64-unknown-elf-nm', 'the oops backtrace test reads the symbols with it')].every(Boolean);
+const HAVE_QEMU = have('qemu-system-riscv64', 'the demo is booted on QEMU with OpenSBI to compare');
 
 interface Run {
   code: number | null;
@@ -112,7 +110,6 @@ describe('demo kernel', () => {
       fs.rmSync(out, { recursive: true, force: true });
     }
   });
-  if (!HAVE_GCC) console.log('demo: riscv64-unknown-elf-gcc (or make) is missing: not checking that demo.elf matches its sources (scripts/setup-debian installs it)');
 
   it('never hits the race on one hart, and powers off cleanly', async () => {
     // One of the five runs has a disk, whose sector 0 the kernel prints.
@@ -195,7 +192,6 @@ describe('demo kernel', () => {
       expect(f.offset).toBeLessThan(f.size);
     }
   });
-  if (!HAVE_BINUTILS) console.log('demo: riscv64-unknown-elf-addr2line is missing: not checking oops backtraces against DWARF (scripts/setup-debian installs it)');
 
   it.skipIf(!HAVE_QEMU)('boots on QEMU with OpenSBI on 2 harts and prints the same kinds of lines', async () => {
     const r = await runCommand('qemu-system-riscv64', [
@@ -222,5 +218,4 @@ describe('demo kernel', () => {
       expect(out).toContain('reboot: Power down');
     }
   });
-  if (!HAVE_QEMU) console.log('demo: qemu-system-riscv64 is missing: not booting the demo on QEMU (scripts/setup-debian installs it)');
 });

@@ -17,7 +17,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, samsaraAsync } from '../cli/helpers';
+import { requireTool, ROOT, samsaraAsync } from '../cli/helpers';
 
 const E2E = path.join(process.env.SAMSARA_CACHE ?? path.join(os.homedir(), '.cache/samsara'), 'e2e');
 const CODE_SERVER = path.join(E2E, 'node_modules/code-server/out/node/entry.js');
@@ -33,7 +33,7 @@ const missing = [
   !fs.existsSync(CHROMIUM) && `chromium (${CHROMIUM})`,
   !fs.existsSync(path.join(ROOT, 'out/extension/extension.js')) && 'the compiled extension (out/extension/extension.js: run `npx tsc -p .`)',
 ].filter(Boolean);
-if (missing.length) console.warn(`test/e2e/vscode.test.ts skipped: not set up: ${missing.join(', ')}. Run \`bash scripts/setup-e2e\` (as root) to set it up.`);
+const NOT_SET_UP = requireTool('the VS Code end-to-end set-up', `not set up: ${missing.join(', ')}; \`bash scripts/setup-e2e\` (as root) sets it up`, missing.length === 0);
 
 // playwright-core from the e2e cache, not from the project's dependencies.
 type Browser = import('playwright-core').Browser;
@@ -87,7 +87,7 @@ function writeJson(file: string, value: unknown): void {
   fs.writeFileSync(file, JSON.stringify(value, null, 2));
 }
 
-describe.skipIf(missing.length > 0)('the extension in VS Code (code-server + Chromium)', () => {
+describe.skipIf(NOT_SET_UP)('the extension in VS Code (code-server + Chromium)', () => {
   // Made in beforeAll (not when the file is collected, so a skipped run leaves nothing behind).
   let tmp = '';
   let REC = '';
@@ -128,7 +128,8 @@ describe.skipIf(missing.length > 0)('the extension in VS Code (code-server + Chr
     WS_B = path.join(tmp, 'ws-ui');
     WS_C = path.join(tmp, 'ws-watch');
     const CONFIG = path.join(tmp, 'host-config.json');
-    const recorded = samsaraAsync(['record', '-o', REC, '--harts', '2', '--clock', 'virtual', '--append', 'seed=5', DEMO]);
+    const recorded = samsaraAsync(['record', '-o', REC, '--harts', '2', '--clock', 'virtual', '--append', 'seed=5', DEMO], { timeoutMs: 120_000 });
+    recorded.catch(() => {}); // awaited below, after code-server and Chromium are up
 
     for (const ws of [WS_A, WS_B, WS_C]) writeJson(path.join(ws, '.vscode/settings.json'), SETTINGS);
     // sourceRoot: the demo's DWARF paths are relative to the repository (comp_dir guests/demo),
@@ -190,7 +191,7 @@ describe.skipIf(missing.length > 0)('the extension in VS Code (code-server + Chr
     ]);
 
     const { chromium } = createRequire(path.join(E2E, 'package.json'))('playwright-core') as typeof import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, timeout: 60_000 });
 
     const r = await recorded;
     expect(r.stdout, r.stderr).toContain('kernel BUG');

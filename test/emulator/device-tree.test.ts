@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { requireTool } from '../cli/helpers';
 import { buildDeviceTree, DeviceTreeConfig } from '../../src/emulator/device-tree';
 import { FDT_MAGIC, ParsedNode, findParsed, parseFdt, propCells, propStrings, readFdtHeader } from '../../src/emulator/fdt';
 import {
@@ -366,7 +367,7 @@ function differenceFor(path: string, prop: string): Difference | undefined {
   return PROPERTY_DIFFERENCES.find(([re, p]) => re.test(path) && p === prop)?.[2];
 }
 
-const haveQemu = spawnSync('qemu-system-riscv64', ['--version']).status === 0;
+const haveQemu = !requireTool('qemu-system-riscv64', 'the device tree tests compare with the dtb of QEMU\'s virt board and boot OpenSBI on QEMU; scripts/setup-debian installs it (qemu-system-misc)');
 const tmp = mkdtempSync(join(tmpdir(), 'samsara-dtb-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -468,7 +469,10 @@ function openSbiBanner(dtb: Uint8Array, harts: number): Promise<string> {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    const timer = setTimeout(() => qemu.kill(), 30_000);
+    const timer = setTimeout(() => {
+      qemu.kill('SIGKILL');
+      reject(new Error(`QEMU with our device tree: no "Domain0 SysReset" line from OpenSBI in 30 s (killed); output so far:\n${out}`));
+    }, 30_000);
     const onData = (d: Buffer): void => {
       out += d.toString();
       if (/Domain0 SysReset/.test(out)) qemu.kill();

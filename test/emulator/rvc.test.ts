@@ -19,21 +19,17 @@
  * gas marks `.hword` as data (mapping symbol `$d`), and objdump then prints
  * `.short` instead of decoding. `.insn` emits the same bytes under `$x`.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandCompressed } from '../../src/emulator/hart/rvc';
+import { requireTool } from '../cli/helpers';
 
 const AS = 'riscv64-unknown-elf-as';
 const OBJDUMP = 'riscv64-unknown-elf-objdump';
-const HAVE_BINUTILS = [AS, OBJDUMP].every((b) => {
-  const r = spawnSync(b, ['--version'], { stdio: 'ignore' });
-  return !r.error && r.status === 0;
-});
-const SKIP_REASON = `${AS}/${OBJDUMP} not found on PATH (apt install binutils-riscv64-unknown-elf)`;
-if (!HAVE_BINUTILS) console.warn(`rvc.test.ts: skipping the binutils oracle test: ${SKIP_REASON}`);
+const HAVE_BINUTILS = [AS, OBJDUMP].map((b) => requireTool(b, 'the RVC test compares every compressed parcel with objdump; scripts/setup-debian installs it (binutils-riscv64-unknown-elf)')).every((skip) => !skip);
 
 const hex = (n: number, w: number) => '0x' + n.toString(16).padStart(w, '0');
 const bits = (p: number, hi: number, lo: number) => (p >>> lo) & ((1 << (hi - lo + 1)) - 1);
@@ -189,9 +185,7 @@ function canonical(l: Line): string {
 const flat = (l: Line) => (l.operands ? `${l.mnemonic} ${l.operands}` : l.mnemonic);
 
 describe.skipIf(!HAVE_BINUTILS)(
-  HAVE_BINUTILS
-    ? 'expandCompressed vs binutils (all 49152 parcels)'
-    : `expandCompressed vs binutils: SKIPPED, ${SKIP_REASON}`,
+  `expandCompressed vs binutils (all 49152 parcels)${HAVE_BINUTILS ? '' : ` (skipped: no ${AS} or ${OBJDUMP})`}`,
   () => {
     it('matches objdump on every compressed parcel and the spec on every reserved one', () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rvc-test-'));

@@ -30,15 +30,15 @@ describe('RspClient', () => {
       ? [`O${toHex(Buffer.from('instruction '))}`, `O${toHex(Buffer.from('count = 7\n'))}`, 'OK']
       : [toHex(Buffer.from('position 12\n'))]);
     const c = await RspClient.connect(port);
-    expect(await c.monitor('qemu')).toBe('instruction count = 7\n');
-    expect(await c.monitor('when')).toBe('position 12\n');
+    expect(await c.monitor('qemu', 10_000)).toBe('instruction count = 7\n');
+    expect(await c.monitor('when', 10_000)).toBe('position 12\n');
     c.close();
   });
 
   it('throws on an E reply to a monitor command, and times out on silence', async () => {
     const port = await stub((p) => (p.startsWith('qRcmd') ? ['E01'] : []));
     const c = await RspClient.connect(port);
-    await expect(c.monitor('seek x')).rejects.toThrow(/seek x: E01/);
+    await expect(c.monitor('seek x', 10_000)).rejects.toThrow(/seek x: E01/);
     await expect(c.request('bs', 200)).rejects.toBeInstanceOf(RspTimeout);
     c.close();
   });
@@ -53,7 +53,7 @@ describe('RspClient', () => {
     server = net.createServer((s) => s.on('data', () => s.write(encodePacket('OK'))));
     await new Promise<void>((r) => server!.listen(port, '127.0.0.1', r));
     const c = await pending;
-    expect(await c.request('?')).toBe('OK');
+    expect(await c.request('?', 10_000)).toBe('OK');
     c.close();
   });
 });

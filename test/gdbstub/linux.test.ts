@@ -3,53 +3,55 @@
 // user-space pointer), and reverse-continue to the previous hit; a watchpoint on jiffies forward
 // and backward.
 
-import { ChildProcess, spawnSync } from 'node:child_process';
 import { RspClient } from '../../src/gdbstub/client';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findLinuxGuest } from '../../src/cli/linux-guest';
-import { hasCommand, samsaraAsync } from '../cli/helpers';
+import { requireLinuxGuest, requireTool, samsaraAsync } from '../cli/helpers';
+import { runGdb } from './gdb-batch';
 import { expectWatchStops, watchStopCommands } from './gdb-listing';
-import { startGdbServer } from './server-process';
+import { GdbServer, startGdbServer } from './server-process';
 
-const found = findLinuxGuest();
-const guest = typeof found === 'string' ? undefined : found;
-if (!guest) console.log(`test/gdbstub/linux: skipped: ${found}`);
+const NO_GDB = requireTool('gdb-multiarch', 'the gdb tests on Linux drive the stub with it; scripts/setup-debian installs it (gdb-multiarch)');
+const guest = NO_GDB ? undefined : requireLinuxGuest('the gdb tests on Linux record it');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-gdb-linux-'));
 const REC = path.join(tmp, 'linux.rec');
-let server: ChildProcess | undefined;
+let server: GdbServer | undefined;
 let port = 0;
 
-/**
- * gdb-multiarch with these arguments, as test/gdbstub/gdb-batch.ts's runGdb runs it: in a temporary
- * folder, with core dumps off; it fails if gdb cannot be started or exits with a non-zero status.
- */
-function runGdb(args: string[]): string {
-  const r = spawnSync('sh', ['-c', 'ulimit -c 0; exec "$@"', 'sh', 'gdb-multiarch', ...args], { cwd: tmp, encoding: 'utf8', timeout: 240_000 });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`gdb-multiarch exited with ${r.status ?? r.signal}:\n${r.stdout}${r.stderr}`);
-  return r.stdout + r.stderr;
+/** A packet and its reply, waiting at most `ms`: fails naming the packet when the stub does not answer. */
+async function ask(client: RspClient, packet: string, ms = 60_000): Promise<string> {
+  try {
+    return await client.request(packet, ms);
+  } catch (e) {
+    throw new Error(`no reply to the packet ${packet}: ${(e as Error).message}`);
+  }
 }
 
-describe.skipIf(!guest || !hasCommand('gdb-multiarch'))('gdb-multiarch vmlinux on a Linux recording', () => {
+/** A monitor command's output, waiting at most 60 s. */
+async function monitor(client: RspClient, command: string): Promise<string> {
+  try {
+    return await client.monitor(command, 60_000);
+  } catch (e) {
+    throw new Error(`no reply to monitor ${command}: ${(e as Error).message}`);
+  }
+}
+
+describe.skipIf(!guest)('gdb-multiarch vmlinux on a Linux recording', () => {
   beforeAll(async () => {
     const r = await samsaraAsync(['record', '-o', REC, '--harts', '2', '--append', 'console=ttyS0', '--drive', guest!.disk, guest!.image]);
     expect(r.code).toBe(0);
-    ({ process: server, port } = await startGdbServer(REC));
+    server = await startGdbServer(REC);
+    port = server.port;
   }, 300_000);
-  afterAll(() => server?.kill());
+  afterAll(() => server?.process.kill());
 
   it('break do_sys_openat2, bt, x/s the file name, reverse-continue', () => {
-    const script = path.join(tmp, 'linux.gdb');
-    fs.writeFileSync(script, [
-      'set pagination off', 'set confirm off', `target remote 127.0.0.1:${port}`,
-      'break do_sys_openat2', 'continue', 'bt', 'x/s $a1', 'monitor when', 'continue', 'x/s $a1', 'reverse-continue', 'monitor when', 'x/s $a1',
-      'disconnect',
-    ].join('\n') + '\n');
-    const r = spawnSync('gdb-multiarch', ['-nx', '-batch', '-x', script, guest!.vmlinux], { encoding: 'utf8', timeout: 240_000 });
-    const out = r.stdout + r.stderr;
+    const out = runGdb(
+      ['break do_sys_openat2', 'continue', 'bt', 'x/s $a1', 'monitor when', 'continue', 'x/s $a1', 'reverse-continue', 'monitor when', 'x/s $a1'],
+      guest!.vmlinux, port, { timeoutMs: 240_000 },
+    );
     expect(out).toMatch(/hit Breakpoint 1, do_sys_openat2 \(dfd=/);
     // The backtrace goes through the system call path into the exception entry.
     expect(out).toMatch(/#1 +0x[0-9a-f]+ in do_sys_open /);
@@ -66,9 +68,8 @@ describe.skipIf(!guest || !hasCommand('gdb-multiarch'))('gdb-multiarch vmlinux o
   it('watch -l jiffies: forward gdb stops just after the store in the tick code, backward on it', () => {
     // jiffies is mapped from start_kernel on; a seek across the recording takes longer than gdb's
     // default 2 s wait for a reply.
-    const commands = ['set pagination off', 'set confirm off', 'set width 0', 'set remotetimeout 120', `target remote 127.0.0.1:${port}`,
-      ...watchStopCommands('jiffies', 'start_kernel', ['maint flush register-cache', 'maint flush dcache']), 'disconnect'];
-    const out = runGdb(['-nx', '-batch', ...commands.flatMap((c) => ['-ex', c]), guest!.vmlinux]);
+    const commands = ['set width 0', 'set remotetimeout 120', ...watchStopCommands('jiffies', 'start_kernel', ['maint flush register-cache', 'maint flush dcache'])];
+    const out = runGdb(commands, guest!.vmlinux, port, { timeoutMs: 240_000 });
     expect(out.match(/hit Hardware watchpoint 2: -location jiffies\s+Old value = \d+\s+New value = \d+/g)).toHaveLength(2);
     const { forward, backward } = expectWatchStops(out);
     // `jiffies_64 += ticks` in do_timer (kernel/time/timekeeping.c), or the tick code's own update.
@@ -77,11 +78,12 @@ describe.skipIf(!guest || !hasCommand('gdb-multiarch'))('gdb-multiarch vmlinux o
   }, 300_000);
 
   it('Ctrl-C (0x03) interrupts a long continue, and the position stays inside the recording', async () => {
+    await server!.idle(); // the last test's connection is gone
     const client = await RspClient.connect(port);
-    const when = async (): Promise<number> => Number(/position (\d+)/.exec(await client.monitor('when'))![1]);
-    await client.monitor('seek 0');
+    const when = async (): Promise<number> => Number(/position (\d+)/.exec(await monitor(client, 'when'))![1]);
+    await monitor(client, 'seek 0');
     const start = await when();
-    const stopped = client.request('c');
+    const stopped = ask(client, 'c');
     await new Promise((r) => setTimeout(r, 300));
     client.interrupt();
     const reply = await stopped;
@@ -90,19 +92,20 @@ describe.skipIf(!guest || !hasCommand('gdb-multiarch'))('gdb-multiarch vmlinux o
     expect(at).toBeGreaterThan(start);
     expect(at).toBeLessThan(100_000_000); // the recording is about 130 M steps long
     // The binary read (x, gdb 16) returns the same bytes as the hex read (m).
-    const hexRead = await client.request('mffffffff80000000,40');
-    const binRead = await client.request('xffffffff80000000,40');
+    const hexRead = await ask(client, 'mffffffff80000000,40');
+    const binRead = await ask(client, 'xffffffff80000000,40');
     expect(binRead[0]).toBe('b');
     expect(Buffer.from(binRead.slice(1), 'latin1').toString('hex')).toBe(hexRead);
     client.close();
   }, 60_000);
 
   it('Ctrl-C interrupts a long reverse-continue too: a plain stop, earlier than where it began', async () => {
+    await server!.idle(); // the last test's connection is gone
     const client = await RspClient.connect(port);
-    const when = async (): Promise<number> => Number(/position (\d+)/.exec(await client.monitor('when'))![1]);
-    await client.monitor('seek 1000000000000');
+    const when = async (): Promise<number> => Number(/position (\d+)/.exec(await monitor(client, 'when'))![1]);
+    await monitor(client, 'seek 1000000000000');
     const end = await when();
-    const stopped = client.request('bc'); // no breakpoints: it would run back to the start
+    const stopped = ask(client, 'bc'); // no breakpoints: it would run back to the start
     await new Promise((r) => setTimeout(r, 300));
     client.interrupt();
     const reply = await stopped;

@@ -9,14 +9,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hasCommand, samsara } from '../cli/helpers';
+import { requireTool, samsara } from '../cli/helpers';
 
 const HERE = path.resolve(__dirname);
 const OUT = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-isa-'));
 const PROGRAMS = fs.readdirSync(path.join(HERE, 'src')).filter((f) => f.endsWith('.S')).map((f) => f.slice(0, -2)).sort();
 const CC = 'riscv64-unknown-elf-gcc';
+const NO_CC = requireTool(CC, 'the ISA tests assemble their programs with it; scripts/setup-debian installs it (gcc-riscv64-unknown-elf)');
 
-describe.skipIf(!hasCommand(CC))('ISA test programs', () => {
+describe.skipIf(NO_CC)('ISA test programs', () => {
   beforeAll(() => {
     const r = spawnSync('make', ['-s', '-C', HERE, `OUT=${OUT}`, 'STRICT=1', '-j2'], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
@@ -57,7 +58,7 @@ fromhost: .dword 0
   return elf;
 }
 
-describe.skipIf(!hasCommand(CC))('the HTIF convention', () => {
+describe.skipIf(NO_CC)('the HTIF convention', () => {
   it('a failing test exits with its case number, never 0', () => {
     const elf = htifProgram('fail7', '    la t0, tohost\n    li t1, (7 << 1) | 1\n    sd t1, 0(t0)');
     const r = samsara(['run', '--bios', 'none', '--htif', '--max-insns', '1000000', elf]);

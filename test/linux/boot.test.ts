@@ -6,8 +6,8 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findLinuxGuest } from '../../src/cli/linux-guest';
 import { describe, expect, it } from 'vitest';
+import { exitOf, requireLinuxGuest, requireTool } from '../cli/helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SAMSARA = path.join(ROOT, 'bin/samsara.js');
@@ -18,12 +18,8 @@ const OPENSBI = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf';
 const BOOT_TIMEOUT_MS = 300_000;
 
 
-const guest = findLinuxGuest();
-const why = typeof guest === 'string' ? guest : '';
-if (why) {
-  // Said once per run, so that a skipped suite does not pass unnoticed.
-  console.warn(`test/linux: skipped: the Linux guest is not built (${why}); run guests/linux/build.sh (about 3 minutes on 2 cores)`);
-}
+const guest = requireLinuxGuest('the Linux boot tests boot it');
+const NO_OPENSBI = !!guest && requireTool('OpenSBI', `the Linux boot test over OpenSBI runs ${OPENSBI}; scripts/setup-debian installs it (opensbi)`, fs.existsSync(OPENSBI));
 
 interface Boot {
   code: number | null;
@@ -41,10 +37,9 @@ function boot(args: string[]): Promise<Boot> {
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
-    const timer = setTimeout(() => child.kill('SIGKILL'), BOOT_TIMEOUT_MS);
-    child.on('error', reject);
+    // A boot that does not end in time fails naming the command and the console so far.
+    exitOf(child, `samsara run ${args.join(' ')}`, BOOT_TIMEOUT_MS, () => Buffer.concat(out).toString('utf8')).catch(reject);
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
       resolve({
         code,
         signal,
@@ -88,8 +83,8 @@ function checkBoot(b: Boot, harts: number): void {
   expect(b.code, context).toBe(0);
 }
 
-describe.skipIf(why !== '')(`Linux 6.1 guest on samsara run${why ? ` (skipped: not built; run guests/linux/build.sh)` : ''}`, () => {
-  const g = guest as Guest;
+describe.skipIf(!guest)(`Linux 6.1 guest on samsara run${guest ? '' : ' (skipped: not built; run guests/linux/build.sh)'}`, () => {
+  const g = guest!;
   it.each([1, 2])(
     'boots on %i hart(s) with the built-in SBI, runs /init and powers off with 0',
     async (harts) => {
@@ -98,8 +93,8 @@ describe.skipIf(why !== '')(`Linux 6.1 guest on samsara run${why ? ` (skipped: n
     },
     BOOT_TIMEOUT_MS + 10_000,
   );
-  it.skipIf(!fs.existsSync(OPENSBI))(
-    `boots on 2 harts over Debian's OpenSBI fw_jump.elf${fs.existsSync(OPENSBI) ? '' : ` (skipped: no ${OPENSBI}; apt-get install opensbi)`}`,
+  it.skipIf(NO_OPENSBI)(
+    `boots on 2 harts over Debian's OpenSBI fw_jump.elf${NO_OPENSBI ? ` (skipped: no ${OPENSBI}; apt-get install opensbi)` : ''}`,
     async () => {
       const b = await boot(['--harts', '2', '--bios', OPENSBI, '--append', 'console=ttyS0 earlycon', '--drive', g.disk, g.image]);
       checkBoot(b, 2);

@@ -10,9 +10,9 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findLinuxGuest } from '../../src/cli/linux-guest';
 import { describe, expect, it } from 'vitest';
-import { hasCommand, samsaraAsync } from '../cli/helpers';
+import { exitOf, requireLinuxGuest, requireTool, samsaraAsync } from '../cli/helpers';
+import { LinuxGuest } from '../../src/cli/linux-guest';
 
 const QEMU = 'qemu-system-riscv64';
 
@@ -26,14 +26,12 @@ const BOOT_TIMEOUT_MS = 300_000;
 const APPEND = 'console=ttyS0 earlycon';
 
 
-const guest = findLinuxGuest();
-const why = typeof guest === 'string'
-  ? `the Linux guest is not built (${guest}); run guests/linux/build.sh (about 3 minutes on 2 cores)`
-  : !hasCommand(QEMU) ? `${QEMU} not found; scripts/setup-debian installs it (qemu-system-misc)` : '';
-if (why) console.warn(`test/linux/qemu-compare: skipped: ${why}`);
+const guest = requireLinuxGuest('the QEMU comparison boots it on QEMU and on our machine');
+const why = !guest ? 'the Linux guest is not built'
+  : requireTool(QEMU, 'the QEMU comparison boots the Linux guest on it; scripts/setup-debian installs it (qemu-system-misc)') ? `${QEMU} not found` : '';
 
 /** QEMU's `virt` board as close to ours as its options allow. */
-function qemuArgs(g: Guest, harts: number): string[] {
+function qemuArgs(g: LinuxGuest, harts: number): string[] {
   return [
     '-M', 'virt', '-smp', String(harts), '-m', '256M', '-nographic',
     '-bios', 'default', // QEMU's own OpenSBI 1.1 (fw_dynamic); ours is the built-in SBI
@@ -62,12 +60,7 @@ function qemu(args: string[]): Promise<Run> {
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
     child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), BOOT_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+    exitOf(child, `${QEMU} ${args.join(' ')}`, BOOT_TIMEOUT_MS, () => stdout).then((code) => resolve({ code, stdout, stderr }), reject);
   });
 }
 
@@ -161,7 +154,7 @@ function normalise(consoleText: string): Normalised {
 }
 
 describe.skipIf(why !== '')(`Linux 6.1 guest: our console against QEMU's${why ? ` (skipped: ${why})` : ''}`, () => {
-  const g = guest as Guest;
+  const g = guest!;
   it.each([1, 2])(
     'prints the same console on %i hart(s) as QEMU (OpenSBI) once firmware, description and timing are normalised',
     async (harts) => {

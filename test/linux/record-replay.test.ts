@@ -5,23 +5,22 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findLinuxGuest } from '../../src/cli/linux-guest';
-import { describe, expect, it } from 'vitest';
-import { ROOT, SAMSARA, samsara, samsaraAsync } from '../cli/helpers';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { exitOf, requireLinuxGuest, ROOT, SAMSARA, samsara, samsaraAsync, waitUntil } from '../cli/helpers';
 
-const found = findLinuxGuest();
-const guest = typeof found === 'string' ? undefined : found;
-if (!guest) console.log(`test/linux/record-replay: skipped: ${found}`);
+const guest = requireLinuxGuest('the Linux record and replay test records it');
 
 describe.skipIf(!guest)('Linux: record and replay', () => {
   it('2 harts, boot to power-off, a line typed on the console: the replay is identical', async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-linux-rr-')), 'linux.rec');
     const child = spawn(process.execPath, [SAMSARA, 'record', '-o', file, '--harts', '2', '--append', 'console=ttyS0 earlycon=sbi', '--drive', guest!.disk, guest!.image], { cwd: ROOT });
-    const closed = new Promise<number | null>((r) => child.on('close', r));
     let stdout = '';
+    const closed = exitOf(child, 'samsara record of the Linux guest', 280_000, () => stdout);
+    closed.catch(() => {}); // (awaited below; a failure before that must not be an unhandled rejection)
+    onTestFinished(() => { child.kill('SIGKILL'); });
     child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
     // Type a line once the kernel is up.
-    for (let i = 0; i < 500 && !stdout.includes('Run /init'); i++) await new Promise((r) => setTimeout(r, 20));
+    await waitUntil('"Run /init" on the console of the Linux guest being recorded', () => stdout.includes('Run /init'), { timeoutMs: 120_000, child, output: () => stdout });
     child.stdin.write('typed during the recording\n');
     expect(await closed).toBe(0);
     expect(stdout).toContain('samsara-init: done');

@@ -2,19 +2,16 @@
 // of every hart, and every event, lands in exactly one bucket.
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRecording } from '../../src/rr/format';
 import { overview } from '../../src/rr/overview';
 import { EventStats } from '../../src/rr/stats';
-import { ROOT, samsara } from '../cli/helpers';
+import { sharedRecording } from '../cli/recordings';
 
 describe('recording overview', () => {
   it('buckets hold every hart\'s steps and every interrupt, system call and input of the recording', () => {
-    const rec = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-overview-')), 'demo.rec');
-    samsara(['record', '-o', rec, '--harts', '2', '--clock', 'virtual', '--append', 'seed=3', path.join(ROOT, 'guests/demo/demo.elf')]);
-    const recording = parseRecording(fs.readFileSync(rec));
+    // The demo recording the gdb and debug adapter tests use too (made once per test run).
+    const recording = parseRecording(fs.readFileSync(sharedRecording().file));
     const stats = EventStats.of(recording);
     const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
     for (const buckets of [1, 7, 512]) {

@@ -19,11 +19,14 @@ import { Replayer } from '../../src/rr/replayer';
 import { Session } from '../../src/rr/session';
 import { hartsDigest, memoryDigest } from '../../src/rr/snapshot';
 import { Timeline } from '../../src/rr/timeline';
-import { hasCommand } from '../cli/helpers';
+import { requireTool } from '../cli/helpers';
+import { sharedRecording } from '../cli/recordings';
 
 const DEMO = path.resolve(__dirname, '../../guests/demo/demo.elf');
+const NO_NM = requireTool('riscv64-unknown-elf-nm', 'the timeline tests find the demo\'s functions with it; scripts/setup-debian installs it (binutils-riscv64-unknown-elf)');
+const NO_ADDR2LINE = requireTool('riscv64-unknown-elf-addr2line', 'the watchpoint test checks the source line of the racy store with it; scripts/setup-debian installs it (binutils-riscv64-unknown-elf)');
 
-/** Record the demo in memory with a virtual clock: deterministic, and seed 5 hits the race. */
+/** Record the demo in memory with a virtual clock: deterministic. */
 function recordDemo(bootargs: string): { recording: ParsedRecording; console: string } {
   const chunks: Uint8Array[] = [];
   let out = '';
@@ -84,7 +87,9 @@ function symbol(name: string): bigint {
 describe('the timeline', () => {
   let rec: { recording: ParsedRecording; console: string };
   beforeAll(() => {
-    rec = recordDemo('seed=5');
+    // The recording the gdb and debug adapter tests use too, made once per run by `samsara record`.
+    const shared = sharedRecording();
+    rec = { recording: parseRecording(fs.readFileSync(shared.file)), console: shared.stdout };
   }, 120_000);
 
   it('the recording hits the race (an oops from obj_put)', () => {
@@ -139,9 +144,8 @@ describe('the timeline', () => {
     expect(state(tl.machine)).toBe(state(straight.machine));
   });
 
-  it('continue backward stops at the last breakpoint hit before the current position', () => {
+  it.skipIf(NO_NM)('continue backward stops at the last breakpoint hit before the current position', () => {
     const nm = spawnSync('riscv64-unknown-elf-nm', [DEMO], { encoding: 'utf8' });
-    if (!hasCommand('riscv64-unknown-elf-nm')) return;
     const lookup = BigInt('0x' + /^([0-9a-f]+) T obj_lookup$/m.exec(nm.stdout)![1]);
     const tl = new Timeline(rec.recording);
     tl.seek(tl.start + Math.floor((tl.end - tl.start) * 0.5));
@@ -163,8 +167,7 @@ describe('the timeline', () => {
     expect(tl.position).toBe(hitAt);
   });
 
-  it('a continue in slices stops at a hit that falls exactly at a slice boundary, and a backward search at a checkpoint\'s position', () => {
-    if (!hasCommand('riscv64-unknown-elf-nm')) return;
+  it.skipIf(NO_NM)('a continue in slices stops at a hit that falls exactly at a slice boundary, and a backward search at a checkpoint\'s position', () => {
     const nm = spawnSync('riscv64-unknown-elf-nm', [DEMO], { encoding: 'utf8' });
     const put = BigInt('0x' + /^([0-9a-f]+) T obj_put$/m.exec(nm.stdout)![1]);
     const tl = new Timeline(rec.recording, undefined, { interval: 100_000 });
@@ -256,8 +259,7 @@ describe('the timeline', () => {
     expect(state(tl.machine)).toBe(after);
   });
 
-  it('a physical breakpoint still stops a continue after a seek, alone or beside virtual ones', () => {
-    if (!hasCommand('riscv64-unknown-elf-nm')) return;
+  it.skipIf(NO_NM)('a physical breakpoint still stops a continue after a seek, alone or beside virtual ones', () => {
     const put = symbol('obj_put');
     const tl = new Timeline(rec.recording);
     const mid = tl.start + Math.floor((tl.end - tl.start) * 0.3);
@@ -306,8 +308,7 @@ describe('the timeline', () => {
     }
   });
 
-  it('a backward watchpoint on the corrupted reference count stops at the racy store in obj_put', () => {
-    if (!hasCommand('riscv64-unknown-elf-nm')) return;
+  it.skipIf(NO_NM)('a backward watchpoint on the corrupted reference count stops at the racy store in obj_put', () => {
     // The oops names the object: obj_put's argument, a0.
     const a0 = BigInt('0x' + / a0 : ([0-9a-f]{16})/.exec(rec.console)![1]);
     const refcnt = a0 + 24n; // struct object: magic (8), node (16), refcnt
@@ -326,7 +327,7 @@ describe('the timeline', () => {
     const hart = tl.hart((stop as { hart: number }).hart);
     const pc = BigInt.asUintN(64, BigInt(hart.pc));
     expect(pc >= putStart && pc < putEnd).toBe(true);
-    if (hasCommand('riscv64-unknown-elf-addr2line')) {
+    if (!NO_ADDR2LINE) { // (without it, requireTool said so: the stop in obj_put is still checked)
       const line = spawnSync('riscv64-unknown-elf-addr2line', ['-e', DEMO, `0x${pc.toString(16)}`], { encoding: 'utf8' }).stdout.trim();
       expect(line).toMatch(/objects\.c:126/); // WRITE_ONCE(obj->refcnt, ref - 1): the racy store
     }

@@ -9,22 +9,21 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { findLinuxGuest } from '../../src/cli/linux-guest';
 import { KernelSymbols } from '../../src/symbols';
 import { parseElf } from '../../src/elf/elf';
 import { CallFrameInformation, FrameDescriptionEntry, FrameSection, RegisterRule, UnwindRow, unwindRows } from '../../src/symbols/dwarf/cfi';
 import { csrName } from '../../src/symbols/disasm/csr';
 import { dwarfSections } from '../../src/symbols/dwarf/sections';
 import { Frame, unwindByFramePointerFallback, unwindFrame, unwindWithRow, UnwindStep } from '../../src/symbols/dwarf/unwind';
-import { hasCommand, ROOT } from '../cli/helpers';
+import { requireLinuxGuest, requireTool, ROOT } from '../cli/helpers';
 
 const DEMO = path.join(ROOT, 'guests/demo/demo.elf');
 const READELF = 'riscv64-unknown-elf-readelf';
 const AS = 'riscv64-unknown-elf-as';
 const LD = 'riscv64-unknown-elf-ld';
-const found = findLinuxGuest();
-const vmlinux = typeof found === 'string' ? undefined : found.vmlinux;
-if (!vmlinux) console.log(`cfi.test: skipping vmlinux: ${found}`);
+const NO_READELF = requireTool(READELF, 'the CFI tests compare with its --debug-dump=frames-interp; scripts/setup-debian installs it (binutils-riscv64-unknown-elf)');
+const NO_AS_LD = requireTool(AS, 'the CFI tests assemble programs with it; scripts/setup-debian installs it (binutils-riscv64-unknown-elf)') || requireTool(LD, 'the CFI tests link programs with it; scripts/setup-debian installs it (binutils-riscv64-unknown-elf)');
+const vmlinux = NO_READELF ? undefined : requireLinuxGuest('the CFI test on vmlinux reads its .debug_frame')?.vmlinux;
 
 // readelf's names of the RISC-V DWARF registers (binutils dwarf.c, dwarf_regnames_riscv).
 const X = ['zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7',
@@ -149,7 +148,7 @@ function compareFile(file: string, cfi: CallFrameInformation): { fdes: number; r
   return { fdes: text.length, rows };
 }
 
-describe.skipIf(!hasCommand(READELF))('CFI against readelf --debug-dump=frames-interp', () => {
+describe.skipIf(NO_READELF)('CFI against readelf --debug-dump=frames-interp', () => {
   it('demo.elf: every row of every FDE of .debug_frame', () => {
     const cfi = CallFrameInformation.fromElf(parseElf(fs.readFileSync(DEMO)));
     const { fdes, rows } = compareFile(DEMO, cfi);
@@ -239,7 +238,7 @@ pers_ref: .quad 0
 lsda: .byte 0
 `;
 
-describe.skipIf(!hasCommand(AS) || !hasCommand(LD) || !hasCommand(READELF))('CFI of an assembled program with every instruction', () => {
+describe.skipIf(NO_AS_LD || NO_READELF)('CFI of an assembled program with every instruction', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-cfi-'));
   const elfs = new Map<number, string>();
   beforeAll(() => {

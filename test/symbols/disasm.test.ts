@@ -18,10 +18,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findLinuxGuest } from '../../src/cli/linux-guest';
 import { disassemble, disassembleOne } from '../../src/symbols/disasm';
 import { parseElf } from '../../src/elf/elf';
-import { hasCommand, ROOT } from '../cli/helpers';
+import { requireLinuxGuest, requireTool, ROOT } from '../cli/helpers';
 
 const OBJDUMP = 'riscv64-unknown-elf-objdump';
 const GCC = 'riscv64-unknown-elf-gcc';
@@ -29,8 +28,6 @@ const OBJCOPY = 'riscv64-unknown-elf-objcopy';
 const MARCH = 'rv64gc_zihintpause';
 const DEMO = path.join(ROOT, 'guests/demo/demo.elf');
 const ALL_S = path.join(ROOT, 'test/symbols/disasm/all.S');
-const found = findLinuxGuest();
-const vmlinux = typeof found === 'string' ? undefined : found.vmlinux;
 const SHF_EXECINSTR = 4n;
 const DATA_DIRECTIVES = new Set(['.word', '.short', '.byte', '.dword']);
 
@@ -103,7 +100,8 @@ function expectAllMatch(what: string, r: Comparison, atLeast: number): void {
   expect(r.compared).toBeGreaterThanOrEqual(atLeast);
 }
 
-const haveTools = hasCommand(OBJDUMP) && hasCommand(GCC) && hasCommand(OBJCOPY);
+const haveTools = [OBJDUMP, GCC, OBJCOPY].map((t) => requireTool(t, 'the disassembler tests compare with objdump on programs built with gcc and objcopy; scripts/setup-debian installs it (gcc-riscv64-unknown-elf)')).every((skip) => !skip);
+const vmlinux = haveTools ? requireLinuxGuest('the disassembler test on vmlinux compares every instruction with objdump')?.vmlinux : undefined;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'disasm-test-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -201,8 +199,7 @@ describe.skipIf(!haveTools)('disassembler against objdump', () => {
     expectAllMatch('CSR forms', compareWithObjdump(words('csr', lines)), 4096 * 24);
   });
 
-  const vmlinuxTitle = vmlinux ? 'vmlinux: every instruction of its executable sections' : `vmlinux: skipped, ${found}`;
-  it.skipIf(!vmlinux)(vmlinuxTitle, () => {
+  it.skipIf(!vmlinux)(`vmlinux: every instruction of its executable sections${vmlinux ? '' : ' (skipped: the Linux guest is not built)'}`, () => {
     expectAllMatch('vmlinux', compareWithObjdump(vmlinux!), 500_000);
   });
 });

@@ -5,18 +5,17 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findLinuxGuest } from '../../src/cli/linux-guest';
 import { KernelSymbols } from '../../src/symbols';
 import { parseElf } from '../../src/elf/elf';
 import { DebugInfo } from '../../src/symbols/dwarf/info';
 import { LineTable, parseAllLinePrograms } from '../../src/symbols/dwarf/line';
 import { dwarfSections, DwarfSections } from '../../src/symbols/dwarf/sections';
-import { hasCommand, ROOT } from '../cli/helpers';
+import { requireLinuxGuest, requireTool, ROOT } from '../cli/helpers';
 
 const DEMO = path.join(ROOT, 'guests/demo/demo.elf');
 const ADDR2LINE = 'riscv64-unknown-elf-addr2line';
-const found = findLinuxGuest();
-const vmlinux = typeof found === 'string' ? undefined : found.vmlinux;
+const NO_ADDR2LINE = requireTool(ADDR2LINE, 'the DWARF tests compare with addr2line -f -i; scripts/setup-debian installs it (binutils-riscv64-unknown-elf)');
+const vmlinux = NO_ADDR2LINE ? undefined : requireLinuxGuest('the DWARF test on vmlinux compares 3000 addresses with addr2line')?.vmlinux;
 
 interface Frame { function: string; file: string; line: number }
 
@@ -55,7 +54,7 @@ function compare(symbols: KernelSymbols, file: string, addresses: bigint[]): { c
   return { checked, mismatches };
 }
 
-describe.skipIf(!hasCommand(ADDR2LINE))('DWARF against addr2line -f -i', () => {
+describe.skipIf(NO_ADDR2LINE)('DWARF against addr2line -f -i', () => {
   it('demo.elf: every instruction address of .text', () => {
     const symbols = KernelSymbols.open(DEMO);
     const text = symbols.elf.sections.find((s) => s.name === '.text')!;

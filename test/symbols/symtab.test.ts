@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { findLinuxGuest } from '../../src/cli/linux-guest';
 import { ElfSymbol, parseElf, SectionHeader } from '../../src/elf/elf';
 import { formatSymbol, isLocalLabel, SymbolHit, SymbolTable } from '../../src/symbols/symtab';
-import { hasCommand, ROOT, samsara } from '../cli/helpers';
+import { requireTool, ROOT, samsara } from '../cli/helpers';
+import { sharedRecording } from '../cli/recordings';
 
 const DEMO = path.join(ROOT, 'guests/demo/demo.elf');
 const found = findLinuxGuest();
@@ -19,8 +20,9 @@ const table = new SymbolTable(demoElf.symbols(), demoElf.sections);
 
 describe('SymbolTable', () => {
   it('names every frame of the demo kernel\'s own oops backtrace as the kernel printed it', () => {
-    // seed 5 with the virtual clock: the race hits and the kernel oopses (test/gdbstub/gdb.test.ts).
-    const r = samsara(['run', '--harts', '2', '--clock', 'virtual', '--append', 'seed=5', DEMO]);
+    // seed 5 with the virtual clock: the race hits and the kernel oopses. The console of the run
+    // recorded for the gdb and debug adapter tests (made once per test run).
+    const r = sharedRecording();
     const frames = [...r.stdout.matchAll(/\[<([0-9a-f]{16})>\] (\S+)/g)];
     expect(frames.length).toBeGreaterThanOrEqual(4);
     for (const [, address, printed] of frames) {
@@ -30,7 +32,7 @@ describe('SymbolTable', () => {
     }
   });
 
-  it.skipIf(!hasCommand('riscv64-unknown-elf-nm'))('agrees with nm: an address belongs to the nearest text symbol at or below it, as kallsyms says', () => {
+  it.skipIf(requireTool('riscv64-unknown-elf-nm', 'the symbol table test compares with nm; scripts/setup-debian installs it (binutils-riscv64-unknown-elf)'))('agrees with nm: an address belongs to the nearest text symbol at or below it, as kallsyms says', () => {
     const nm = spawnSync('riscv64-unknown-elf-nm', ['-S', '-n', '--defined-only', DEMO], { encoding: 'utf8' }).stdout;
     const text = [...nm.matchAll(/^([0-9a-f]{16}) (?:([0-9a-f]{16}) )?[tT] (\S+)$/gm)]
       .map((m) => ({ start: BigInt(`0x${m[1]}`), size: m[2] ? BigInt(`0x${m[2]}`) : 0n, name: m[3] }))
