@@ -39,7 +39,9 @@ export function restoreSnapshot(payload: Uint8Array, machine: Machine, clock: Li
   const r = new ByteReader(payload, name);
   const s = decodeJson(new TextDecoder().decode(r.bytes())) as SnapshotJson;
   const bus = machine.bus;
-  bus.ram.fill(0);
+  // Only pages in use can hold anything: the others are zero (RAM is committed lazily, so zeroing
+  // all of it cost about 1.2 s of CPU for 256 MiB at every replay's start).
+  for (let p = 0; p < bus.pages; p++) if (bus.used[p]) bus.ram.fill(0, p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
   bus.used.fill(0);
   const count = r.varint();
   for (let i = 0; i < count; i++) {
