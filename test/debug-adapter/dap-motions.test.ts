@@ -9,14 +9,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, samsara } from '../cli/helpers';
+import { sharedRecording } from '../cli/recordings';
 import { DapClient } from './client';
 
 const DEMO = path.join(ROOT, 'guests/demo/demo.elf');
 const OBJECTS = path.join(ROOT, 'guests/demo/objects.c');
 const WORKER = path.join(ROOT, 'guests/demo/worker.c');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-dap-motions-'));
-const REC = path.join(tmp, 'demo.rec');
-const LAUNCH = { recording: REC, program: DEMO };
+/** The shared demo recording (test/cli/recordings.ts: seed 5, the race hits), set in beforeAll. */
+let REC = '';
+const launch = (): { recording: string; program: string } => ({ recording: REC, program: DEMO });
 
 let client: DapClient | undefined;
 const open = (): DapClient => (client = new DapClient());
@@ -54,14 +56,15 @@ async function where(c: DapClient, threadId: number): Promise<string> {
 
 describe('samsara dap: motions, the session\'s end, and the stops and log points line steps meet', () => {
   beforeAll(() => {
-    const r = samsara(['record', '-o', REC, '--harts', '2', '--clock', 'virtual', '--append', 'seed=5', DEMO]);
+    const r = sharedRecording();
+    REC = r.file;
     expect(r.stdout).toContain('kernel BUG');
   }, 120_000);
 
   it('disconnect while a continue or a reverseContinue runs: it answers, no stopped event follows, and the adapter exits', async () => {
     for (const direction of ['continue', 'reverseContinue']) {
       const c = open();
-      await c.start(LAUNCH);
+      await c.start(launch());
       await c.waitFor('stopped');
       if (direction === 'reverseContinue') {
         await c.request('samsara/seek', { position: 1e12 });
@@ -81,7 +84,7 @@ describe('samsara dap: motions, the session\'s end, and the stops and log points
 
   it('terminate sends terminated and waits for the client\'s disconnect, which is answered before the adapter exits', async () => {
     const c = open();
-    await c.start(LAUNCH);
+    await c.start(launch());
     await c.waitFor('stopped');
     const t = await c.send('terminate', {});
     expect(t.success).toBe(true);
@@ -96,7 +99,7 @@ describe('samsara dap: motions, the session\'s end, and the stops and log points
 
   it('a stepBack over a line prints each log point hit on the way once, the lines a next over the same code prints, latest first', async () => {
     const c = open();
-    await c.start(LAUNCH, async () => {
+    await c.start(launch(), async () => {
       await c.request('setBreakpoints', { source: { path: WORKER }, breakpoints: [{ line: 36 }, { line: 15, logMessage: 'rng {mhartid} {a5}' }] });
       await c.request('setBreakpoints', {
         source: { path: OBJECTS },
@@ -127,7 +130,7 @@ describe('samsara dap: motions, the session\'s end, and the stops and log points
 
   it('a log point in a function called from the line a stepBack goes back over prints once per call', async () => {
     const c = open();
-    await c.start(LAUNCH, async () => {
+    await c.start(launch(), async () => {
       await c.request('setBreakpoints', { source: { path: WORKER }, breakpoints: [{ line: 36 }] });
       await c.request('setBreakpoints', { source: { path: OBJECTS }, breakpoints: [{ line: 155, logMessage: 'use {mhartid} {a0} {a1}' }] });
     });
@@ -149,7 +152,7 @@ describe('samsara dap: motions, the session\'s end, and the stops and log points
 
   /** A session stopped at the first hit of worker.c:34, `this_hart()->lookups++;` (random_u64(), worker.c:14-19, is inlined in its middle). */
   async function atLookups(c: DapClient, extra: { line: number; logMessage?: string }[] = []): Promise<{ t: number; s1: bigint }> {
-    await c.start(LAUNCH, async () => {
+    await c.start(launch(), async () => {
       await c.request('setBreakpoints', { source: { path: WORKER }, breakpoints: [{ line: 34 }, ...extra] });
     });
     await c.waitFor('stopped');
@@ -197,7 +200,7 @@ describe('samsara dap: motions, the session\'s end, and the stops and log points
     /** A session stopped at the trap entry's breakpoint. */
     const start = async (): Promise<void> => {
       c = open();
-      await c.start(LAUNCH, async () => {
+      await c.start(launch(), async () => {
         entry = (await c.request('setFunctionBreakpoints', { breakpoints: [{ name: 'trap_entry' }] })).breakpoints[0].instructionReference;
       });
       await c.waitFor('stopped');

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findLinuxGuest } from '../../src/cli/linux-guest';
 import { ElfError, ElfFile, parseElf } from '../../src/elf/elf';
-import { hasCommand, ROOT } from '../cli/helpers';
+import { requireTool, ROOT } from '../cli/helpers';
 
 const DEMO = path.join(ROOT, 'guests/demo/demo.elf');
 const READELF = 'riscv64-unknown-elf-readelf';
@@ -74,7 +74,7 @@ function readelf(file: string): { sections: string[]; programs: string[] } {
   return { sections, programs };
 }
 
-describe.skipIf(!hasCommand(READELF))('ELF headers against readelf -W -S -l', () => {
+describe.skipIf(requireTool(READELF, 'the ELF reader is compared with it; scripts/setup-debian installs it (binutils-riscv64-unknown-elf)'))('ELF headers against readelf -W -S -l', () => {
   it('demo.elf: every section and program header', () => {
     const want = readelf(DEMO);
     expect(want.sections).toHaveLength(20);

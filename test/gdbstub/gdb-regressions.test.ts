@@ -9,13 +9,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RspClient } from '../../src/gdbstub/client';
-import { hasCommand, ROOT, samsara } from '../cli/helpers';
+import { requireTool, ROOT, samsara } from '../cli/helpers';
+import { sharedRecording } from '../cli/recordings';
 import { expectWatchStops, mark, parseRegisters, printedValues, sections, watchStopCommands } from './gdb-listing';
 import { startGdbServer } from './server-process';
 
 const DEMO = path.join(ROOT, 'guests/demo/demo.elf');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-gdb-regressions-'));
-const REC = path.join(tmp, 'demo.rec');
+/** The shared demo recording (test/cli/recordings.ts: seed 5, the race hits), set in beforeAll. */
+let REC = '';
 const END = 1_000_000_000_000; // past the end: seek clamps it to the last position
 
 let server: ChildProcess | undefined;
@@ -46,9 +48,10 @@ const positions = (out: string): number[] => [...out.matchAll(/^position (\d+)/g
 /** The `*` row of `info threads`: gdb's current thread. */
 const currentThread = (out: string): number[] => [...out.matchAll(/^\* +(\d+) +Thread/gm)].map((m) => Number(m[1]));
 
-describe.skipIf(!hasCommand('gdb-multiarch'))('gdb-multiarch on the demo recording: regressions', () => {
+describe.skipIf(requireTool('gdb-multiarch', 'scripts/setup-debian installs it (gdb-multiarch)'))('gdb-multiarch on the demo recording: regressions', () => {
   beforeAll(async () => {
-    const r = samsara(['record', '-o', REC, '--harts', '2', '--clock', 'virtual', '--append', 'seed=5', DEMO]);
+    const r = sharedRecording();
+    REC = r.file;
     expect(r.stdout).toContain('kernel BUG');
     ({ process: server, port } = await startGdbServer(REC));
   }, 120_000);

@@ -8,20 +8,23 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasCommand, ROOT, samsara } from '../cli/helpers';
+import { requireTool, ROOT, samsara } from '../cli/helpers';
+import { sharedRecording } from '../cli/recordings';
 import { startGdbServer } from './server-process';
 
 const DEMO = path.join(ROOT, 'guests/demo/demo.elf');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-oops-bt-'));
-const REC = path.join(tmp, 'demo.rec');
+/** The shared demo recording (test/cli/recordings.ts: seed 5, the race hits), set in beforeAll. */
+let REC = '';
 
 let server: ChildProcess | undefined;
 let port = 0;
 
-describe.skipIf(!hasCommand('gdb-multiarch'))('gdb-multiarch bt at the demo kernel\'s oops', () => {
+describe.skipIf(requireTool('gdb-multiarch', 'scripts/setup-debian installs it (gdb-multiarch)'))('gdb-multiarch bt at the demo kernel\'s oops', () => {
   beforeAll(async () => {
     // seed 5 with the virtual clock: the race hits on hart 0 (test/gdbstub/gdb.test.ts).
-    const r = samsara(['record', '-o', REC, '--harts', '2', '--clock', 'virtual', '--append', 'seed=5', DEMO]);
+    const r = sharedRecording();
+    REC = r.file;
     expect(r.stdout).toContain('kernel BUG at objects.c:125!');
     ({ process: server, port } = await startGdbServer(REC));
   }, 120_000);

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasCommand, ROOT, samsaraAsync } from '../cli/helpers';
+import { requireTool, ROOT, samsaraAsync } from '../cli/helpers';
 import { startGdbServer } from './server-process';
 
 const DEMO = path.join(ROOT, 'guests/demo/demo.elf');
@@ -41,7 +41,7 @@ function gdb(args: string[], cwd: string, timeoutMs = 120_000): Promise<string> 
   });
 }
 
-describe.skipIf(!hasCommand('gdb-multiarch'))('the demo README\'s gdb recipe', () => {
+describe.skipIf(requireTool('gdb-multiarch', 'scripts/setup-debian installs it (gdb-multiarch)'))('the demo README\'s gdb recipe', () => {
   let tmp = '';
   let oops = '';
   let server: ChildProcess | undefined;

@@ -9,12 +9,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasCommand, ROOT, samsara, SAMSARA } from '../cli/helpers';
+import { requireTool, ROOT, samsara, SAMSARA } from '../cli/helpers';
+import { sharedRecording } from '../cli/recordings';
 import { mark, sections } from './gdb-listing';
 
 const DEMO = path.join(ROOT, 'guests/demo/demo.elf');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-gdb-command-'));
-const REC = path.join(tmp, 'demo.rec');
+/** The shared demo recording (test/cli/recordings.ts: seed 5, the race hits), set in beforeAll. */
+let REC = '';
 
 /**
  * A command in the way test/gdbstub/gdb-batch.ts's runGdb runs gdb: in a temporary folder, with
@@ -36,9 +38,10 @@ function samsaraGdb(commands: string[]): string {
 /** The frames of a backtrace (#N lines), and its complaints. */
 const frames = (bt: string): string[] => bt.split('\n').filter((l) => /^#\d+ |previous frame|corrupt stack/.test(l));
 
-describe.skipIf(!hasCommand('gdb-multiarch'))('samsara gdb', () => {
+describe.skipIf(requireTool('gdb-multiarch', 'scripts/setup-debian installs it (gdb-multiarch)'))('samsara gdb', () => {
   beforeAll(() => {
-    const r = samsara(['record', '-o', REC, '--harts', '2', '--clock', 'virtual', '--append', 'seed=5', DEMO]);
+    const r = sharedRecording();
+    REC = r.file;
     expect(r.stdout).toContain('kernel BUG');
   }, 120_000);
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
