@@ -3,17 +3,15 @@
 // past the trap frame to the trapping instruction and its callers, from the call frame information
 // that guests/demo/entry.S gives trap_entry (a signal frame whose return column holds sepc).
 
-import { ChildProcess, spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
+import { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTool, ROOT, samsara } from '../cli/helpers';
 import { sharedRecording } from '../cli/recordings';
+import { runGdb } from './gdb-batch';
 import { startGdbServer } from './server-process';
 
 const DEMO = path.join(ROOT, 'guests/demo/demo.elf');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-oops-bt-'));
 /** The shared demo recording (test/cli/recordings.ts: seed 5, the race hits), set in beforeAll. */
 let REC = '';
 
@@ -31,18 +29,12 @@ describe.skipIf(requireTool('gdb-multiarch', 'scripts/setup-debian installs it (
   afterAll(() => server?.kill());
 
   it('bt goes from sbi_shutdown through handle_trap and trap_entry to obj_put\'s BUG_ON, lookup_and_use, worker and kmain', () => {
-    const script = path.join(tmp, 'oops-bt.gdb');
-    fs.writeFileSync(script, [
-      'set pagination off', 'set confirm off', `target remote 127.0.0.1:${port}`,
+    // runGdb: gdb in a temporary folder, core dumps off, its exit status checked.
+    const out = runGdb([
       'break sbi_shutdown', 'continue', 'bt',
       // The frame above handle_trap is the trap entry's, and the one above that the trapping ebreak.
       'frame function handle_trap', 'up', 'info symbol $pc', 'up', 'info symbol $pc', 'info line *$pc', 'p/x $sp', 'p/x $a0',
-      'disconnect',
-    ].join('\n') + '\n');
-    // gdb runs in a temporary directory: nothing it writes lands in the repository.
-    const r = spawnSync('gdb-multiarch', ['-nx', '-batch', '-x', script, DEMO], { cwd: tmp, encoding: 'utf8', timeout: 120_000 });
-    const out = r.stdout + r.stderr;
-    expect(r.status, out).toBe(0);
+    ], DEMO, port);
     expect(out).toMatch(/hit Breakpoint 1, sbi_shutdown \(failure=failure@entry=true\)/);
     const frames = [...out.matchAll(/^#(\d+)\s+(?:0x[0-9a-f]+ in )?(<signal handler called>|\S+) ?(?:\(.*\))?(?: at (\S+:\d+))?$/gm)]
       .map((m) => `${m[2]}${m[3] ? ` ${m[3]}` : ''}`);
