@@ -221,4 +221,10 @@ export interface ExpressionContext {
   addrx?(index: number): bigint;
   /** The address of the object a DW_OP_push_object_address refers to. */
   objectAddress?(): bigint | undefined;
+  /**
+   * The base type entry at a .debug_info offset, for the typed operations (DW_OP_convert,
+   * DW_OP_const_type, DW_OP_regval_type, DW_OP_deref_type and their GNU forms; 2.5.1.6);
+   * undefined when the entry there is not a base type.
+   */
+  baseType?(die: number): { readonly size: number; readonly encoding: BaseEncoding } | undefined;
 }
