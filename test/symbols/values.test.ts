@@ -43,7 +43,7 @@ describe('values', () => {
     expect(integerOf({ type: s32, address: 0x1000n }, mem)).toBe(-2n);
     expect(integerOf({ type: uint, address: 0x1000n }, mem)).toBe(0xfffffffen);
     expect(integerOf({ type: char, address: 0x1004n }, mem)).toBe(65n);
-    expect(() => integerOf({ type: int, address: 0x1002n }, mem)).toThrow('Cannot access memory at address 0x1002');
+    expect(() => integerOf({ type: int, address: 0x1002n }, mem)).toThrow('Cannot access memory at address 0x1005');
   });
 
   it('assembles pieces from registers, memory, stack values and gaps, least significant first', () => {
