@@ -14,10 +14,8 @@ const DW_TAG_union_type = 0x17;
 const DW_TAG_base_type = 0x24;
 const DW_TAG_subprogram = 0x2e;
 const DW_TAG_variable = 0x34;
-const DW_AT_location = 0x02;
 const DW_AT_name = 0x03;
 const DW_AT_low_pc = 0x11;
-const DW_AT_const_value = 0x1c;
 const DW_AT_abstract_origin = 0x31;
 const DW_AT_declaration = 0x3c;
 const DW_AT_external = 0x3f;
@@ -75,7 +73,8 @@ export class NameIndex {
       const name = this.dies.text(unit, a.get(DW_AT_name));
       if (name !== undefined) push(this.types, `${kind} ${name}`, die.offset);
     } else if (die.tag === DW_TAG_variable) {
-      if (a.get(DW_AT_declaration) || (!a.has(DW_AT_location) && !a.has(DW_AT_const_value))) return;
+      // Definitions, with or without a location (a static the compiler folded away is "optimized out").
+      if (a.get(DW_AT_declaration)) return;
       const named = this.named(unit, die);
       if (named) push(named.external ? this.externals : this.statics, named.name, die.offset);
     } else if (die.tag === DW_TAG_subprogram) {

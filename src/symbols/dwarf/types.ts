@@ -391,7 +391,8 @@ function spell(t: CType, declarator: string, depth: number): string {
       return spell(t.element, `${paren(declarator)}[${t.count ?? ''}]`, depth + 1);
     case 'function': {
       const params = t.params.map((p) => spell(p, '', depth + 1));
-      if (t.variadic) params.push('...');
+      // gdb's c_type_print_args: "..." only after a parameter; `int f()` (unprototyped) has none to print.
+      if (t.variadic && params.length) params.push('...');
       const list = params.length ? params.join(', ') : t.prototyped ? 'void' : '';
       return spell(t.returns, `${paren(declarator)}(${list})`, depth + 1);
     }
