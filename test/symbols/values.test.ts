@@ -8,6 +8,7 @@ import {
   addressOf, bytesOf, cast, deref, elementOf, floatOf, fromFloat, fromInteger, integerOf, isAvailable, Memory,
   memberOf, membersOf, pointerTo, sizeOf, strip, TypedValue, valueFromLocation,
 } from '../../src/symbols/values/value';
+import { childCounts, children, preview } from '../../src/symbols/values/children';
 
 let id = 1;
 const base = (name: string, size: number, encoding: 'signed' | 'unsigned' | 'float' | 'boolean' | 'signed_char' | 'unsigned_char'): CType =>
@@ -43,7 +44,7 @@ describe('values', () => {
     expect(integerOf({ type: s32, address: 0x1000n }, mem)).toBe(-2n);
     expect(integerOf({ type: uint, address: 0x1000n }, mem)).toBe(0xfffffffen);
     expect(integerOf({ type: char, address: 0x1004n }, mem)).toBe(65n);
-    expect(() => integerOf({ type: int, address: 0x1002n }, mem)).toThrow('Cannot access memory at address 0x1002');
+    expect(() => integerOf({ type: int, address: 0x1002n }, mem)).toThrow('Cannot access memory at address 0x1005');
   });
 
   it('assembles pieces from registers, memory, stack values and gaps, least significant first', () => {
@@ -150,5 +151,25 @@ describe('values', () => {
     expect(Number.isNaN(floatOf(fromFloat(longDouble, NaN), none))).toBe(true);
     const mem = memoryOf(0x10n, [1, 2, 3]);
     expect([...bytesOf({ type: base('x', 3, 'unsigned'), address: 0x10n }, mem)]).toEqual([1, 2, 3]);
+  });
+
+  it('gives the Variables view members (anonymous ones named by kind), paged elements, and a pointer\'s target\'s', () => {
+    const inner = struct('union', [{ name: 'u', type: uint, offset: 0 }, { name: 'f', type: float, offset: 0 }], 4);
+    const arr: CType = { kind: 'array', id: id++, element: int, count: 3, lowerBound: 0 };
+    const t = struct('struct', [{ name: 'a', type: int, offset: 0 }, { type: inner, offset: 4 }, { name: 'v', type: arr, offset: 8 }], 20, 's');
+    const bytes = [1, 0, 0, 0, 0, 0, 0xc0, 0x3f, 7, 0, 0, 0, 8, 0, 0, 0, 9, 0, 0, 0, 0x00, 0x50, 0, 0, 0, 0, 0, 0];
+    const mem = memoryOf(0x5000n, bytes);
+    const s: TypedValue = { type: t, address: 0x5000n };
+    expect(children(s, mem).map((c) => c.name)).toEqual(['a', '<anonymous union>', 'v']);
+    expect(childCounts(s, mem)).toEqual({ namedCount: 3, indexedCount: 0 });
+    const v = memberOf(s, 'v');
+    expect(childCounts(v, mem)).toEqual({ namedCount: 0, indexedCount: 3 });
+    expect(children(v, mem, 1, 5).map((c) => [c.name, integerOf(c.value, mem)])).toEqual([['[1]', 8n], ['[2]', 9n]]);
+    const p: TypedValue = { type: pointerTo(t), address: 0x5014n };
+    expect(children(p, mem).map((c) => c.name)).toEqual(['a', '<anonymous union>', 'v']);
+    expect(children({ type: pointerTo(int), address: 0x5014n }, mem)).toEqual([]);
+    expect(preview(s, mem)).toBe('{a = 1, {u = 1069547520, f = 1.5}, v = {7, 8, 9}}');
+    expect(preview(s, mem, 12)).toBe('{a = 1, {...');
+    expect(preview({ type: t, address: 0x9000n }, mem)).toBe('<error: Cannot access memory at address 0x9000>');
   });
 });

@@ -19,7 +19,7 @@ export class ValueError extends Error {
 
 export interface TypedValue {
   readonly type: CType;
-  /** An lvalue in memory: & works, and the Memory view opens here. */
+  /** An lvalue in memory: & works, and the Memory view opens here (with `bytes` too once read). */
   readonly address?: bigint;
   /** A bit field: `bitSize` bits from bit `bitOffset` of the bytes at `address` (or of `bytes`). */
   readonly bitOffset?: number;
@@ -259,12 +259,15 @@ export function bytesOf(v: TypedValue, memory: Memory): Uint8Array {
   return read;
 }
 
-/** The first address of [address, address+n) that does not read, as gdb names it; `address` if none is found. */
+/** The first address of [address, address+n) that does not read, as gdb names it (a binary search for the readable prefix). */
 function firstUnreadable(memory: Memory, address: bigint, n: number): bigint {
-  // Pages are at least 4 KiB: probe each page's first byte in the range, then the start.
-  if (!memory.read(address, 1)) return address;
-  for (let a = (address | 0xfffn) + 1n; a < address + BigInt(n); a += 0x1000n) if (!memory.read(a, 1)) return a;
-  return address;
+  let low = 0;  // a prefix of `low` bytes reads
+  let high = n;  // a prefix of `high` bytes does not
+  while (high - low > 1) {
+    const mid = Math.floor((low + high) / 2);
+    if (memory.read(address, mid)) low = mid; else high = mid;
+  }
+  return address + BigInt(low);
 }
 
 /** The value as an integer (enums, bools, chars and pointers too), by its type's signedness; a bit field's bits extracted. */
@@ -344,7 +347,8 @@ function part(v: TypedValue, type: CType, offset: number, length: number, bits?:
     if (offset + length > v.bytes.length) throw new ValueError(`no such part: bytes ${offset}..${offset + length} of a ${v.bytes.length}-byte value`);
     const available = v.available?.slice(offset, offset + length);
     const known = available && !available.every((a) => a === 1) ? { available } : {};
-    return { type, bytes: v.bytes.slice(offset, offset + length), ...known, ...bitPart };
+    const address = v.address === undefined ? {} : { address: v.address + BigInt(offset) };
+    return { type, bytes: v.bytes.slice(offset, offset + length), ...address, ...known, ...bitPart };
   }
   if (v.address === undefined) throw new ValueError('value has no contents');
   return { type, address: v.address + BigInt(offset), ...bitPart };
@@ -435,7 +439,7 @@ export function deref(v: TypedValue, memory: Memory, resolve?: ImplicitPointerRe
   if (s.kind === 'array') return elementOf(v, BigInt(s.lowerBound), memory);
   if (s.kind !== 'pointer') throw new ValueError('Attempt to take contents of a non-pointer value.');
   const target = strip(s.target);
-  if (target.kind === 'void') throw new ValueError('Attempt to take contents of a non-pointer value.');
+  if (target.kind === 'void') throw new ValueError('Attempt to dereference a generic pointer.');
   if (v.implicitPointer) {
     if (!resolve) throw new ValueError('Attempt to take contents of a synthetic pointer whose target is not known here.');
     const whole = resolve(v.implicitPointer.die, v.implicitPointer.offset, s.target);
@@ -447,7 +451,7 @@ export function deref(v: TypedValue, memory: Memory, resolve?: ImplicitPointerRe
 /** `&v`: only for a value in memory (not a register, not a bit field). */
 export function addressOf(v: TypedValue): TypedValue {
   if (v.bitSize !== undefined) throw new ValueError('Attempt to take address of value not located in memory.');
-  if (v.address === undefined || v.bytes !== undefined) {
+  if (v.address === undefined) {
     throw new ValueError(v.register !== undefined
       ? `Address requested for a value which is in register $${registerName(v.register)}`
       : 'Attempt to take address of value not located in memory.');
