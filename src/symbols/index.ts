@@ -8,6 +8,7 @@ import { ElfFile, parseElf } from '../elf/elf';
 import { CallFrameInformation, UnwindRow } from './dwarf/cfi';
 import { Frame, ReadU64, unwindFrame, UnwindStep } from './dwarf/unwind';
 import { DebugInfo } from './dwarf/info';
+import { ProgramData } from './dwarf/program';
 import { LineProgram, LineTable, parseAllLinePrograms, SourceLocation } from './dwarf/line';
 import { dwarfSections, DwarfSections } from './dwarf/sections';
 import { formatSymbol, SymbolHit, SymbolTable } from './symtab';
@@ -39,6 +40,15 @@ export class KernelSymbols implements Symbolizer {
   /** Whether the file has DWARF line information (else only the symbol table answers). */
   get hasDwarf(): boolean {
     return this.sections.info !== undefined && this.sections.line !== undefined;
+  }
+
+  private programData?: ProgramData;
+
+  /** The program's types and variables from the DWARF (undefined without .debug_info), read lazily. */
+  get program(): ProgramData | undefined {
+    const info = this.debugInfo();
+    if (!info) return undefined;
+    return (this.programData ??= new ProgramData(info, this.sections, (unit, index) => this.fileName(unit.lineOffset, index)));
   }
 
   private debugInfo(): DebugInfo | undefined {

@@ -138,6 +138,8 @@ export interface LocationListEntry {
   readonly start: bigint;
   readonly end: bigint;
   readonly expression: Uint8Array;
+  /** DW_LLE_default_location (DWARF 5): used at the pcs no other entry covers; start and end are 0. */
+  readonly isDefault?: boolean;
 }
 
 export interface Variable {

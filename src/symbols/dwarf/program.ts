@@ -1,0 +1,112 @@
+// The program's data as a stop needs it: the scopes and variables at a pc, the globals of its unit,
+// and variables, functions and types by name, over the DWARF readers of this folder. A stop reads
+// the unit that holds its pc (its tree once, then cached) and the types it reaches; lookups by name
+// build the program-wide index on first use.
+
+import { DebugInfo } from './info';
+import { CompileUnit, Die } from './dies';
+import { FunctionType, CType, LocationDescription, Variable, VariableScope } from './model';
+import { NameIndex, TypeKind } from './names';
+import { TypeReader } from './types';
+import { FileName, LocationAt, locationAt, VariableReader } from './variables';
+import { DwarfSections } from './sections';
+
+export type { LocationAt } from './variables';
+export type { TypeKind, IndexStats } from './names';
+
+/** What evaluating a unit's location expressions needs to know of it. */
+export interface UnitInfo {
+  readonly offset: number;
+  readonly version: number;
+  readonly addressSize: 4 | 8;
+  /** DW_AT_addr_base: where the unit's .debug_addr entries start (DW_OP_addrx, DW_OP_constx). */
+  readonly addrBase: number;
+  readonly name?: string;
+}
+
+export class ProgramData {
+  readonly types: TypeReader;
+  private readonly variables: VariableReader;
+  private nameIndex?: NameIndex;
+
+  constructor(private readonly info: DebugInfo, sections: DwarfSections, fileName?: FileName) {
+    this.types = new TypeReader(info.dies, (kind, name) => NameIndex.pick(this.index().types.get(`${kind} ${name}`)));
+    this.variables = new VariableReader(info.dies, sections, this.types, fileName);
+  }
+
+  static fromSections(sections: DwarfSections, fileName?: FileName): ProgramData {
+    return new ProgramData(DebugInfo.fromSections(sections), sections, fileName);
+  }
+
+  /** The program-wide index of names, built on first use. */
+  index(): NameIndex {
+    return (this.nameIndex ??= new NameIndex(this.info.dies));
+  }
+
+  /** The scopes holding pc, innermost first: blocks, inlined calls, then the function. */
+  scopesAt(pc: bigint): VariableScope[] {
+    const unit = this.info.unitAt(pc);
+    return unit ? this.variables.scopesAt(unit, pc) : [];
+  }
+
+  /** The file-level variables of the unit holding pc. */
+  unitGlobals(pc: bigint): Variable[] {
+    const unit = this.info.unitAt(pc);
+    return unit ? this.variables.unitGlobals(unit) : [];
+  }
+
+  /** A variable by name as C sees it at pc: a local (innermost first), a global of pc's unit, then any unit's. */
+  findVariable(name: string, pc?: bigint): Variable | undefined {
+    const unit = pc === undefined ? undefined : this.info.unitAt(pc);
+    if (unit && pc !== undefined) {
+      for (const scope of this.variables.scopesAt(unit, pc)) {
+        const v = scope.variables.find((x) => x.name === name);
+        if (v) return v;
+      }
+    }
+    const index = this.index();
+    const offset = NameIndex.pick(index.externals.get(name), unit) ?? NameIndex.pick(index.statics.get(name), unit);
+    if (offset === undefined) return undefined;
+    const { unit: u, die } = this.entry(offset);
+    return this.variables.variable(u, die);
+  }
+
+  /** A function with code, by name: its entry address and type. */
+  findFunction(name: string, pc?: bigint): { address: bigint; type: FunctionType } | undefined {
+    const unit = pc === undefined ? undefined : this.info.unitAt(pc);
+    const offset = NameIndex.pick(this.index().functions.get(name), unit);
+    if (offset === undefined) return undefined;
+    const { unit: u, die } = this.entry(offset);
+    const ranges = this.info.dies.ranges(u, die);
+    if (!ranges.length) return undefined;
+    // The entry pc is DW_AT_low_pc, or the first range's start (DW_AT_entry_pc aside, 3.3.3).
+    return { address: ranges[0][0], type: this.types.functionType(u, die) };
+  }
+
+  /** A type by name, of one kind or the first kind that has it (typedef, struct, union, enum, base). */
+  findType(name: string, kind?: TypeKind, pc?: bigint): CType | undefined {
+    const unit = pc === undefined ? undefined : this.info.unitAt(pc);
+    const kinds: TypeKind[] = kind ? [kind] : ['typedef', 'struct', 'union', 'enum', 'base', 'class'];
+    for (const k of kinds) {
+      const offset = NameIndex.pick(this.index().types.get(`${k} ${name}`), unit);
+      if (offset !== undefined) return this.types.typeAt(offset);
+    }
+    return undefined;
+  }
+
+  /** The location at pc of a variable (the list entry that covers pc), or none: "optimized out". */
+  locationAt(desc: LocationDescription, pc: bigint): LocationAt {
+    return locationAt(desc, pc);
+  }
+
+  /** The unit holding pc, as an expression evaluator needs it. */
+  unitOf(pc: bigint): UnitInfo | undefined {
+    const u = this.info.unitAt(pc);
+    return u && { offset: u.offset, version: u.version, addressSize: u.addressSize as 4 | 8, addrBase: u.addrBase, ...(u.name !== undefined ? { name: u.name } : {}) };
+  }
+
+  private entry(offset: number): { unit: CompileUnit; die: Die } {
+    const unit = this.info.dies.unitOf(offset);
+    return { unit, die: this.info.dies.entry(unit, offset) };
+  }
+}
