@@ -206,3 +206,183 @@ describe.skipIf(NO_GDB)('C expressions against gdb-multiarch', () => {
     console.log(`${expressions.length} expressions, ${errors} errors in both, result types: ${[...types].sort().join(', ')}`);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Over hand-built types and a Memory over a byte array
+
+describe('C expressions over typed memory', () => {
+  let id = 1;
+  const base = (name: string, size: number, encoding: BaseType['encoding']): BaseType => ({ kind: 'base', id: id++, name, size, encoding });
+  const int = base('int', 4, 'signed');
+  const uint = base('unsigned int', 4, 'unsigned');
+  const char = base('char', 1, 'unsigned_char');
+  const ulong = base('long unsigned int', 8, 'unsigned');
+  const u64: TypedefType = { kind: 'typedef', id: id++, name: 'u64', target: ulong };
+  const member = (name: string | undefined, type: CType, offset: number, bits?: [number, number]): Member =>
+    ({ name, type, offset, ...(bits ? { bitOffset: bits[0], bitSize: bits[1] } : {}) });
+  // struct inner { int x; union { int u; char c; }; unsigned int flag : 3; };  (12 bytes)
+  const anonymous: StructType = { kind: 'union', id: id++, size: 4, members: [member('u', int, 0), member('c', char, 0)], incomplete: false };
+  const inner: StructType = { kind: 'struct', id: id++, name: 'inner', size: 12,
+    members: [member('x', int, 0), member(undefined, anonymous, 4), member('flag', uint, 8, [64, 3])], incomplete: false };
+  // struct node { u64 value; struct node *next; struct inner in; char name[8]; };  (40 bytes)
+  const node: StructType = { kind: 'struct', id: id++, name: 'node', size: 40, members: [], incomplete: false };
+  const nodePointer: PointerType = { kind: 'pointer', id: id++, size: 8, target: node };
+  (node as unknown as { members: Member[] }).members = [member('value', u64, 0), member('next', nodePointer, 8), member('in', inner, 16),
+    member('name', { kind: 'array', id: id++, element: char, count: 8, lowerBound: 0 }, 32)];
+  const color: EnumType = { kind: 'enum', id: id++, name: 'color', size: 4, signed: false, enumerators: [{ name: 'RED', value: 0n }, { name: 'BLUE', value: 2n }] };
+  const voidPointer: PointerType = { kind: 'pointer', id: id++, size: 8, target: { kind: 'void', id: id++ } };
+
+  // Two nodes at 0x1000 and 0x1028, a list: a -> b -> NULL.
+  const BASE = 0x1000n;
+  const bytes = new Uint8Array(0x100);
+  const view = new DataView(bytes.buffer);
+  view.setBigUint64(0, 0x1122334455667788n, true);
+  view.setBigUint64(8, 0x1028n, true);
+  view.setInt32(16, -7, true);
+  view.setInt32(20, 0x41, true);
+  view.setUint32(24, 0b101, true);
+  bytes.set(Buffer.from('alpha\0'), 32);
+  view.setBigUint64(40, 5n, true);
+  view.setBigUint64(48, 0n, true);
+  bytes.set(Buffer.from('beta\0'), 72);
+  view.setInt32(0x80, 10, true);  // int numbers[4] = {10, 20, 30, 40} at 0x1080
+  view.setInt32(0x84, 20, true);
+  view.setInt32(0x88, 30, true);
+  view.setInt32(0x8c, 40, true);
+  const memory = arrayMemory(BASE, bytes);
+  const numbers: TypedValue = { type: { kind: 'array', id: id++, element: int, count: 4, lowerBound: 0 }, address: 0x1080n };
+  const scope = scopeOf(memory, {
+    a: { type: node, address: 0x1000n },
+    p: fromInteger(nodePointer, 0x1000n),
+    q: fromInteger(nodePointer, 0n),
+    bad: fromInteger(nodePointer, 0xdead0000n),
+    numbers,
+    count: { type: int, address: 0x1080n },
+    c: fromInteger(color, 2n),
+    vp: fromInteger(voidPointer, 0x1000n),
+    dfd: fromInteger(int, -100n),
+    how: fromInteger(pointerTo(inner), 0x1010n),
+  }, { u64, 'struct node': node, 'struct inner': inner, 'enum color': color, int }, {
+    a0: { type: ulong, bytes: bytes.slice(0, 8), register: 10 },
+    pc: fromInteger(ulong, 0x80200000n),
+  });
+  const value = (text: string): string => show(evaluateText(text, scope), memory);
+  const type = (text: string): string => typeToString(evaluateText(text, scope).type);
+  const error = (text: string): string => {
+    try {
+      evaluateText(text, scope);
+    } catch (e) {
+      if ((e as Error).name === 'ExpressionError') return (e as Error).message;
+      throw e;
+    }
+    return 'no error';
+  };
+
+  it.each([
+    ['a.value', '1234605616436508552', 'u64'],
+    ['a.value & 0xff', '136', 'unsigned long'],
+    ['p->next->value', '5', 'u64'],
+    ['(*p).next', '4136', 'struct node *'],
+    ['a.in.x', '-7', 'int'],
+    ['a.in.u', '65', 'int'],         // through the anonymous union
+    ['a.in.c', '65', 'char'],
+    ['a.in.flag', '5', 'unsigned int'],
+    ['a.in.flag - 6', '-1', 'int'],  // a 3-bit field promotes to int (6.3.1.1p2)
+    ['a.name[1]', '108', 'char'],
+    ['*a.name', '97', 'char'],
+    ['p->next->name[0]', '98', 'char'],
+    ['numbers[2]', '30', 'int'],
+    ['2[numbers]', '30', 'int'],
+    ['*(numbers + 3)', '40', 'int'],
+    ['&numbers[3] - &numbers[1]', '2', 'long'],
+    ['&numbers[1]', '4228', 'int *'],
+    ['&numbers', '4224', 'int (*)[4]'],
+    ['sizeof numbers', '16', 'unsigned long'],
+    ['sizeof numbers / sizeof numbers[0]', '4', 'unsigned long'],
+    ['sizeof(struct node)', '40', 'unsigned long'],
+    ['sizeof a.in', '12', 'unsigned long'],
+    ['sizeof *q', '40', 'unsigned long'],           // not evaluated: q is NULL
+    ['sizeof q->next->value', '8', 'unsigned long'],
+    ['sizeof(u64)', '8', 'unsigned long'],
+    ["sizeof 'a'", '4', 'unsigned long'],            // a character constant is an int (6.4.4.4p10)
+    ["'a'", '97', 'int'],
+    ['(char)1 ? (char)2 : (char)3', '2', 'int'],     // 6.5.15p5: the usual arithmetic conversions
+    ['p + 1', '4136', 'struct node *'],
+    ['(p + 1)->value', '5', 'u64'],
+    ['(char *)p + 1', '4097', 'char *'],
+    ['(u64)p', '4096', 'u64'],
+    ['(struct inner *)0x1010', '4112', 'struct inner *'],
+    ['((struct inner *)0x1010)->x', '-7', 'int'],
+    ['(unsigned long)&p->next', '4104', 'unsigned long'],
+    ['&a.in', '4112', 'struct inner *'],
+    ['p == &a', '1', 'int'],
+    ['p != 0 && p->next != 0', '1', 'int'],
+    ['q && q->value', '0', 'int'],                   // q->value is not read
+    ['!q || q->value', '1', 'int'],
+    ['q ? q->value : 7', '7', 'unsigned long'],
+    ['c', '2', 'enum color'],
+    ['c + 1', '3', 'unsigned int'],
+    ['dfd == -100 && how->flag & 4', '1', 'int'],
+    ['$a0', '1234605616436508552', 'long unsigned int'],
+    ['$pc + 4', '2149580804', 'unsigned long'],
+    ['(int (*)(int))$pc', '2149580800', 'int (*)(int)'],
+    ['(char (*)[16])p', '4096', 'char (*)[16]'],
+    ['*(char (*)[16])p', '', 'char [16]'],
+    ['(unsigned long)-1', '18446744073709551615', 'unsigned long'],
+    ['(long unsigned int)1', '1', 'unsigned long'],
+    ['count', '10', 'int'],
+    ['-count', '-10', 'int'],
+  ])('%s = %s (%s)', (text, expected, expectedType) => {
+    if (expected) expect(value(text)).toBe(expected);
+    expect(type(text)).toBe(expectedType);
+  });
+
+  it('never reads the arm or operand that is not evaluated', () => {
+    memory.reads.length = 0;
+    expect(value('q && bad->value')).toBe('0');
+    expect(value('0 ? bad->value : 1')).toBe('1');
+    expect(value('sizeof bad->value')).toBe('8');
+    expect(memory.reads).toEqual([]);
+    expect(value('q != 0 && bad->value || 1')).toBe('1');
+    expect(value('1 || bad->value')).toBe('1');
+    expect(memory.reads).toEqual([]);
+  });
+
+  it.each([
+    ['hwo->flags', "unknown identifier 'hwo' at column 1"],
+    ['p->nothing', "'struct node' has no member named 'nothing' at column 4"],
+    ['a->value', "'->' needs a pointer to a struct or union, not 'struct node' at column 1"],
+    ['p.value', "'.' needs a struct or union, not 'struct node *' (a pointer: use '->') at column 1"],
+    ['*vp', "cannot dereference 'void *': cast it to a pointer to the type it points to at column 1"],
+    ['*count', "cannot dereference a value of type 'int', which is not a pointer at column 1"],
+    ['&$a0', 'cannot take the address of a register: it is not in memory at column 1'],
+    ['&(count + 1)', 'cannot take the address of a computed value: it is not in memory at column 1'],
+    ['count / (count - 10)', 'division by zero at column 1'],
+    ['1 + count % 0', 'division by zero at column 5'],
+    ['1 + bad->value', 'Cannot access memory at address 0xdead0000 at column 5'],
+    ['p->next->next->value', 'no error'],  // an lvalue: its bytes are read when it is shown
+    ['p->next->next->value + 1', 'Cannot access memory at address 0x0 at column 1'],
+    ['$nothing', "unknown register '$nothing' at column 1"],
+    ['(struct nothing *)p', "no struct named 'nothing' at column 2"],
+    ['p - (char *)0', "cannot subtract pointers to different types ('struct node *' and 'char *') at column 1"],
+    ['p * 2', "'*' cannot take a pointer at column 1"],
+    ['a + 1', "a value of type 'struct node' where a number or pointer is needed at column 1"],
+    ['count[1]', "cannot subscript a value of type 'int' at column 1"],
+    ['~1.5', "'~' needs an integer, not a floating value at column 1"],
+    ['1.5 % 2', "'%' needs integers, not floating values at column 1"],
+    ['p->next = 0', "'=' is not supported: the recording is read-only at column 9"],
+  ])('refuses %s', (text, message) => {
+    expect(error(text)).toBe(message);
+  });
+
+  it('reads typedef names as types only where the scope says so: (u64)-1 is a cast, (count)-1 a subtraction', () => {
+    expect(value('(u64)-1')).toBe('18446744073709551615');
+    expect(value('(count)-1')).toBe('9');
+  });
+
+  it('synthesises the standard types the program does not name, and uses the program\'s own when it does', () => {
+    expect(evaluateText('(int)1', scope).type).toBe(int);
+    expect(strip(evaluateText('(long long)1', scope).type)).toMatchObject({ kind: 'base', name: 'long long', size: 8, encoding: 'signed' });
+    expect(strip(evaluateText('(short unsigned)1', scope).type)).toMatchObject({ kind: 'base', name: 'unsigned short', size: 2 });
+  });
+});

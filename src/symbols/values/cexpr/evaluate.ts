@@ -200,6 +200,14 @@ class Evaluator {
     if (!integerKind(v.type) && !isFloat(v.type) && kind !== 'pointer') {
       throw new ExpressionError(`a value of type '${typeToString(v.type)}' where a number or pointer is needed`, e.start);
     }
+    // Read it now, so that memory that cannot be read is reported at this operand's column.
+    try {
+      if (isFloat(v.type)) floatOf(v, this.memory);
+      else integerOf(v, this.memory);
+    } catch (error) {
+      if (error instanceof ValueError) throw new ExpressionError(error.message.replace(/\.$/, ''), e.start);
+      throw error;
+    }
     return v;
   }
 
@@ -222,7 +230,7 @@ class Evaluator {
         const v = this.decay(this.value(operand), operand);
         const s = strip(v.type);
         if (s.kind !== 'pointer') throw new ExpressionError(`cannot dereference a value of type '${typeToString(v.type)}', which is not a pointer`, e.start);
-        this.derefTarget(v, operand);
+        this.derefTarget(v, e);
         if (strip(s.target).kind === 'function') return { type: s.target, address: integerOf(v, this.memory) };
         return deref(v, this.memory);
       }
