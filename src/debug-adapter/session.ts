@@ -18,17 +18,11 @@ import { AdapterError, ErrorCode } from './errors';
 import { LaunchArguments, validateLaunch } from './launch';
 import { defaultSourceRoot, SourceMap } from './sources';
 import { backtrace, StackEntry } from './stack';
-import { hex, HartValues, Value } from './variables';
+import { hex, HartValues } from './variables';
+import { DataViews, FrameRef } from './data-views';
 
 type Handler = (args: any) => Promise<unknown> | unknown;
 
-/** A frame of a hart's stack as the Call Stack view shows it. */
-interface FrameRef {
-  hart: number;
-  entry: StackEntry;
-}
-
-type VariablesRef = { kind: 'registers' | 'csrs'; frame: FrameRef };
 
 export interface SessionOptions {
   /** Where relative paths in launch arguments are resolved (the adapter's working folder). */
@@ -42,6 +36,7 @@ export class SamsaraSession extends DebugSession {
     symbols?: KernelSymbols;
     sources: SourceMap;
     values: HartValues;
+    views: DataViews;
     breakpoints: BreakpointRegistry;
     overview?: { buckets: number; overview: Overview };
   };
@@ -57,7 +52,6 @@ export class SamsaraSession extends DebugSession {
   private frames: FrameRef[] = [];
   /** Each hart's stack at the current position, with its frame ids, unwound once per stop. */
   private stacks = new Map<number, { entry: StackEntry; id: number }[]>();
-  private references: VariablesRef[] = [];
   private readonly cwd: string;
 
   private readonly handlers: Record<string, Handler> = {
@@ -89,6 +83,7 @@ export class SamsaraSession extends DebugSession {
     'samsara/timeline': (a: { buckets?: number }) => this.timelineOverview(a),
     pause: () => this.pause(),
     setVariable: () => this.readOnly(),
+    setExpression: () => this.readOnly(),
     writeMemory: () => this.readOnly(),
     disconnect: () => this.disconnect(),
     terminate: () => this.terminate(),
@@ -136,6 +131,7 @@ export class SamsaraSession extends DebugSession {
       supportsLogPoints: true,
       supportsSteppingGranularity: true,
       supportsSetVariable: false,
+      supportsClipboardContext: true,
       supportsWriteMemoryRequest: false,
     };
   }
@@ -163,14 +159,27 @@ export class SamsaraSession extends DebugSession {
     const target = DebugTarget.open(recording, args.recording, { checkpointBudget: args.checkpointMemory === undefined ? undefined : args.checkpointMemory * 2 ** 20 });
     const debuggee = new Debuggee(target, symbols);
     const values = new HartValues(debuggee, symbols);
-    const breakpoints = new BreakpointRegistry(values, (text, category) => this.output(text, category));
+    const views = new DataViews(debuggee, values, symbols);
+    // Conditions and log messages are C in the frame of the hit (frame 0 of the hart that hit).
+    const hitFrame = (h: number): FrameRef => {
+      const pc = debuggee.pc(h);
+      const registers = new Map<number, bigint>();
+      for (let r = 0; r < 32; r++) registers.set(r, debuggee.reg(h, r));
+      const entry: StackEntry = { pc, lookupPc: pc, registers, inlined: false };
+      return { hart: h, entry, at: { hart: h, stack: [entry], index: 0 } };
+    };
+    const evaluator = {
+      condition: (h: number, text: string) => views.condition(hitFrame(h), h, text),
+      interpolate: (h: number, message: string) => views.interpolate(hitFrame(h), h, message),
+    };
+    const breakpoints = new BreakpointRegistry(evaluator, (text, category) => this.output(text, category));
     debuggee.breakpointFilter = (hart, address, position) => breakpoints.shouldStop(hart, address, position);
     const sources = new SourceMap(args.sourceRoot ?? defaultSourceRoot(symbols, args.program, this.cwd), args.sourceMap);
     if (symbols && !debuggee.programMatches()) {
       const kernel = recording.header.images.find((i) => i.role === 'kernel')?.name ?? 'its kernel';
       this.output(`samsara: ${args.program} does not look like the kernel this recording ran (${kernel}): its first loaded bytes are not in the machine's memory at the start; symbols and lines may be wrong\n`, 'important');
     }
-    this.launched = { args, debuggee, symbols, sources, values, breakpoints };
+    this.launched = { args, debuggee, symbols, sources, values, views, breakpoints };
     this.output(`samsara: ${args.recording}: ${recording.header.machine.harts} hart(s), positions ${target.start}..${target.end}${symbols ? `, symbols from ${args.program}` : ', no symbols (set "program")'}\n`);
     this.sendEvent(new InitializedEvent());
   }
@@ -260,19 +269,11 @@ export class SamsaraSession extends DebugSession {
     debuggee.setBreakpoints(breakpoints.addresses());
   }
 
-  /** Data breakpoints by address: `name` is an expression (a register, symbol or number) giving it. */
+  /** Data breakpoints on a variable, a watch expression's lvalue, or an address expression. */
   private dataBreakpointInfo(a: DebugProtocol.DataBreakpointInfoArguments): DebugProtocol.DataBreakpointInfoResponse['body'] {
-    const { debuggee, values } = this.stoppedSession();
-    // From the Variables view the name is a register or CSR: those cannot be watched, only memory.
-    if (a.variablesReference !== undefined && !a.asAddress) return { dataId: null, description: `${a.name} is a register: data breakpoints watch memory (add one by address)` };
-    let address: bigint;
-    try {
-      address = BigInt(values.evaluate(this.stopHart, a.name).value.split(' ')[0]);
-    } catch {
-      return { dataId: null, description: `'${a.name}' is not an address` };
-    }
-    const bytes = a.bytes ?? 8;
-    return { dataId: `${hex(address)}/${bytes}`, description: `${bytes} bytes at ${hex(address)}`, accessTypes: ['write', 'read', 'readWrite'], canPersist: false };
+    const { views } = this.stoppedSession();
+    const frame = a.frameId !== undefined ? this.frame(a.frameId) : this.stack(this.stopHart)[0] && this.frame(this.stack(this.stopHart)[0].id);
+    return views.dataBreakpointInfo(a, frame, frame?.hart ?? this.stopHart);
   }
 
   private setDataBreakpoints(a: DebugProtocol.SetDataBreakpointsArguments): { breakpoints: DebugProtocol.Breakpoint[] } {
@@ -334,7 +335,8 @@ export class SamsaraSession extends DebugSession {
     const { debuggee } = this.stoppedSession();
     let stack = this.stacks.get(h);
     if (!stack) {
-      stack = backtrace(debuggee, h).map((entry) => ({ entry, id: this.frames.push({ hart: h, entry }) }));
+      const entries = backtrace(debuggee, h);
+      stack = entries.map((entry, index) => ({ entry, id: this.frames.push({ hart: h, entry, at: { hart: h, stack: entries, index } }) }));
       this.stacks.set(h, stack);
     }
     return stack;
@@ -353,27 +355,15 @@ export class SamsaraSession extends DebugSession {
   }
 
   private scopes(a: DebugProtocol.ScopesArguments): { scopes: DebugProtocol.Scope[] } {
-    const f = this.frame(a.frameId);
-    const ref = (kind: VariablesRef['kind']): number => this.references.push({ kind, frame: f });
-    return {
-      scopes: [
-        { name: 'Registers', presentationHint: 'registers', variablesReference: ref('registers'), expensive: false },
-        { name: 'CSRs', variablesReference: ref('csrs'), expensive: false },
-      ],
-    };
+    return { scopes: this.session().views.scopes(this.frame(a.frameId)) };
   }
 
   private variables(a: DebugProtocol.VariablesArguments): { variables: DebugProtocol.Variable[] } {
-    const { values } = this.stoppedSession();
-    const ref = this.references[a.variablesReference - 1];
-    if (!ref) throw new AdapterError(ErrorCode.BadRequest, `no variables reference ${a.variablesReference} (references are valid until the next step)`, false);
-    const { hart, entry } = ref.frame;
-    const list: Value[] = ref.kind === 'registers' ? values.registers(entry.pc, entry.registers) : values.csrs(hart);
-    return { variables: list.map((v) => ({ name: v.name, value: v.value, variablesReference: 0, memoryReference: v.memoryReference })) };
+    return { variables: this.stoppedSession().views.variables(a) };
   }
 
   private evaluate(a: DebugProtocol.EvaluateArguments): DebugProtocol.EvaluateResponse['body'] {
-    const { debuggee, values } = this.stoppedSession();
+    const { debuggee, views } = this.stoppedSession();
     const frame = a.frameId !== undefined ? this.frame(a.frameId) : undefined;
     const h = frame?.hart ?? this.stopHart;
     // The time-travel commands, worded as gdb's `monitor` has them.
@@ -383,9 +373,9 @@ export class SamsaraSession extends DebugSession {
       if (command.moved) this.afterSeek();
       return { result: command.text, variablesReference: 0 };
     }
-    // In a caller's frame, registers are the ones the unwinder recovered there.
-    const v = values.evaluate(h, a.expression, frame?.entry);
-    return { result: v.value, variablesReference: 0, memoryReference: v.memoryReference };
+    // Without a frame (the debug console before a stack is shown), the stopped hart's innermost frame.
+    const top = frame ?? (this.stack(h)[0] && this.frame(this.stack(h)[0].id));
+    return views.evaluate(top, h, a.expression, a.context);
   }
 
   private readMemory(a: DebugProtocol.ReadMemoryArguments): DebugProtocol.ReadMemoryResponse['body'] {
@@ -535,7 +525,7 @@ export class SamsaraSession extends DebugSession {
   private invalidate(): void {
     this.frames = [];
     this.stacks.clear();
-    this.references = [];
+    this.launched?.views.reset();
   }
 
   private readOnly(): never {

@@ -12,6 +12,11 @@ const MAX_FRAMES = 64;
 export interface StackEntry {
   /** The frame's pc: where it is stopped (frame 0) or returns to (callers). */
   pc: bigint;
+  /**
+   * Where the frame's scopes and lines are looked up: its pc, or for a caller (which returns there
+   * after a call) the byte before it, inside the call instruction, as gdb's frame_unwind_pc - 1.
+   */
+  lookupPc: bigint;
   /** Registers known in this frame, by DWARF number (0-31 are x0-x31); all of them in frame 0. */
   registers: ReadonlyMap<number, bigint>;
   /** The stack pointer on entry to this function (its CFA), when known: frame identity for stepping out. */
@@ -74,7 +79,7 @@ export function backtrace(d: Debuggee, h: number): StackEntry[] {
     const lookup = frame.afterCall ? frame.pc - 1n : frame.pc;
     const chain = symbols?.locate(lookup, true).frames ?? [];
     const entries = chain.length ? chain : [{ function: symbols?.symtab.nearest(frame.pc)?.name, file: undefined, line: undefined }];
-    entries.forEach((f, i) => out.push({ pc: frame.pc, registers: frame.registers, function: f.function, file: f.file, line: f.line, inlined: i < entries.length - 1 }));
+    entries.forEach((f, i) => out.push({ pc: frame.pc, lookupPc: lookup, registers: frame.registers, function: f.function, file: f.file, line: f.line, inlined: i < entries.length - 1 }));
     if (pendingTrap !== undefined) out[out.length - entries.length].trap = pendingTrap;
     pendingTrap = undefined;
     if (!symbols) break;
