@@ -5,10 +5,10 @@
 #
 # It continues forward through the recording. At each breakpoint stop it records the position
 # (`monitor when`), the thread (hart + 1), the frame's function and pc, and what `info args`,
-# `info locals` and `p *ARG` (for the first argument that is a non-null pointer to a struct or union)
-# print, as gdb prints them: the test parses that text. Each breakpoint stops at most `hits` times, at the
-# hits 1, 2, 4, 8, ... of its locations (an ignore count that doubles): spread over the recording,
-# and never hundreds of stops of one hot function. Stops end at the end of the recording (a stop
+# `info locals` and `p *ARG` (for the first argument that is a non-null pointer to a struct or
+# union) print, as gdb prints them: the test parses that text. Each breakpoint stops at most `hits`
+# times, at the hits 1, 2, 4, 8, ... of its locations (an ignore count that doubles): spread over
+# the recording, and never hundreds of stops of one hot function. Stops end at the end of the recording (a stop
 # that is no breakpoint's) or at `max_stops`.
 
 import json
