@@ -194,7 +194,7 @@ async function compareStop(client: DapClient, stop: Stop, children: (v: DapVaria
       // Through the pointer to the struct's members; or one child "*ARG" that is the struct.
       text = kids.length === 1 && kids[0].name.startsWith('*')
         ? await gdbText(kids[0], children)
-        : await gdbText({ ...pointer, value: '{' }, async () => kids);
+        : await gdbText({ ...pointer, value: '{' }, async (v) => (v.variablesReference === pointer.variablesReference ? kids : children(v)));
     }
     else if (pointer) text = `(not expandable) ${pointer.value}`;
     out.push({ stop, variable: `*${stop.deref.name}`, gdb: stop.deref.value, adapter: text });
