@@ -10,7 +10,7 @@ import { evaluateText, ExpressionError } from '../symbols/values/cexpr';
 import { childCounts, children, preview } from '../symbols/values/children';
 import { formatPrint, formatValue, FormatOptions, gdbSymbolizer } from '../symbols/values/format';
 import { typeName } from '../symbols/values/type-name';
-import { Memory, pointerTo, sizeOf, strip, TypedValue, ValueError, integerOf } from '../symbols/values/value';
+import { integerOf, isScalar, Memory, pointerTo, sizeOf, strip, TypedValue, ValueError } from '../symbols/values/value';
 import { Debuggee } from './debuggee';
 import { AdapterError, ErrorCode } from './errors';
 import { FrameAt, FrameData, hartMemory, NamedValue } from './frame-data';
@@ -171,7 +171,10 @@ export class DataViews {
       const v = this.registers.evaluate(hart, expression, f?.entry);
       return { result: v.value, variablesReference: 0, memoryReference: v.memoryReference };
     } catch (e) {
-      if (cError) throw new AdapterError(ErrorCode.BadExpression, cError.message, false);
+      // The assembly-level evaluator's own words where it knew what the text meant (a register
+      // the frame did not save); the C error otherwise, which names the column.
+      const generic = /^cannot evaluate '|a term is missing/.test((e as Error).message);
+      if (cError && generic) throw new AdapterError(ErrorCode.BadExpression, cError.message, false);
       throw e;
     }
   }
@@ -189,10 +192,19 @@ export class DataViews {
       value = found.value;
       name = found.evaluateName ?? a.name;
     } else if (f && this.frameData(f) && !a.asAddress) {
+      const data = this.frameData(f)!;
       try {
-        value = evaluateText(a.name, this.frameData(f)!.expressionScope());
+        value = evaluateText(a.name, data.expressionScope());
+        // A computed number or pointer (`0x80001000`, `&obj->refcnt`, `$sp + 16`) is the address to
+        // watch, `bytes` long, as "Add Data Breakpoint at Address" gives it.
+        if (value.address === undefined && value.register === undefined && value.unavailable === undefined && isScalar(value.type)) {
+          const address = BigInt.asUintN(64, integerOf(value, data.memory));
+          const bytes = a.bytes ?? 8;
+          return { dataId: `${hex(address)}/${bytes}`, description: `${bytes} bytes at ${hex(address)}`, accessTypes: ['write', 'read', 'readWrite'], canPersist: false };
+        }
       } catch (e) {
         if (!(e instanceof ExpressionError || e instanceof ValueError || e instanceof DwarfError)) throw e;
+        value = undefined;
       }
     }
     if (value) {

@@ -63,15 +63,19 @@ export class FrameData {
       if (e instanceof DwarfError) return (this.scopeList = []);
       throw e;
     }
-    // Which of the frames at this pc this one is: 0 for the innermost.
-    let depth = 0;
-    for (let i = this.at.index - 1; i >= 0 && this.at.stack[i].pc === this.entry.pc && this.at.stack[i].inlined; i--) depth++;
     const parts: VariableScope[][] = [[]];
     for (const s of chain) {
       parts[parts.length - 1].push(s);
       if (s.kind !== 'block') parts.push([]);
     }
-    return (this.scopeList = parts[depth] ?? []);
+    // Which of the functions at this pc this frame is, counted from the function outward: frame 0
+    // may start at a caller of the innermost inlined calls (stack.ts shows a stop where calls begin
+    // in their caller), so the count is from this pc's last entry, the function itself.
+    let last = this.at.index;
+    while (last < this.at.stack.length - 1 && this.at.stack[last].inlined) last++;
+    const functions = parts.length - 1;
+    const depth = functions - 1 - (last - this.at.index);
+    return (this.scopeList = depth >= 0 ? parts[depth] : []);
   }
 
   /** The function (or inlined call) this frame is in, from its scopes. */

@@ -215,29 +215,37 @@ describe('samsara dap on a demo recording', () => {
     const t = s.body.threadId!;
     const { stackFrames } = await c.request('stackTrace', { threadId: t });
     const { scopes } = await c.request('scopes', { frameId: stackFrames[0].id });
-    expect(scopes.map((x: { name: string }) => x.name)).toEqual(['Registers', 'CSRs']);
-    const regs = (await c.request('variables', { variablesReference: scopes[0].variablesReference })).variables;
+    // The program's scopes from the DWARF, then the machine's.
+    expect(scopes.map((x: { name: string }) => x.name)).toEqual(['Arguments', 'Locals', 'Globals', 'Registers', 'CSRs']);
+    const scope = (name: string): number => scopes.find((x: { name: string }) => x.name === name).variablesReference;
+    const regs = (await c.request('variables', { variablesReference: scope('Registers') })).variables;
     expect(regs[0]).toMatchObject({ name: 'pc' });
     expect(regs[0].value).toMatch(/^0xffffffff8020258a <obj_put\+0x0\/0x2e objects\.c:\d+>$/);
     expect(regs.map((r: { name: string }) => r.name).slice(1, 4)).toEqual(['ra', 'sp', 'gp']);
     const ra = regs.find((r: { name: string }) => r.name === 'ra').value;
     expect(ra).toMatch(/<lookup_and_use\+0x[0-9a-f]+\/0x[0-9a-f]+ worker\.c:36>/);
-    const csrs = (await c.request('variables', { variablesReference: scopes[1].variablesReference })).variables;
+    const csrs = (await c.request('variables', { variablesReference: scope('CSRs') })).variables;
     expect(csrs[0]).toMatchObject({ name: 'priv', value: 'S-mode (1)' });
     expect(csrs.map((r: { name: string }) => r.name)).toEqual(expect.arrayContaining(['sstatus', 'satp', 'sepc', 'scause', 'mhartid']));
     // The debug console.
-    const a0 = await c.request('evaluate', { expression: '$a0', context: 'repl', frameId: stackFrames[0].id });
+    // A register by its name alone: the assembly-level view, in hex with the symbol it points into.
+    const a0 = await c.request('evaluate', { expression: 'a0', context: 'repl', frameId: stackFrames[0].id });
     expect(a0.result).toMatch(/^0xffffffff8022[0-9a-f]{4} <pool\+0x[0-9a-f]+/);
+    // `$a0` is C, as gdb types it (long): the same bits, printed as a signed number.
+    const dollar = await c.request('evaluate', { expression: '$a0', context: 'repl', frameId: stackFrames[0].id });
+    expect(BigInt.asUintN(64, BigInt(dollar.result))).toBe(BigInt(a0.result.split(' ')[0]));
+    expect(dollar.type).toBe('long');
     const magic = await c.request('evaluate', { expression: '*a0', context: 'watch', frameId: stackFrames[0].id });
     // Sums and differences, for the address of a field (the data breakpoint recipe: `a0 + 24`).
     const field = await c.request('evaluate', { expression: 'a0 + 24', context: 'repl', frameId: stackFrames[0].id });
     expect(BigInt(field.result.split(' ')[0])).toBe(BigInt(a0.result.split(' ')[0]) + 24n);
     const below = await c.request('evaluate', { expression: 'a0 - 0x10 + 8', context: 'repl', frameId: stackFrames[0].id });
     expect(BigInt(below.result.split(' ')[0])).toBe(BigInt(a0.result.split(' ')[0]) - 8n);
-    expect((await c.send('evaluate', { expression: 'a0 +', context: 'repl' })).message).toMatch(/a term is missing/);
+    // A C error names the problem and the column.
+    expect((await c.send('evaluate', { expression: 'a0 +', context: 'repl' })).message).toBe('expected an expression, found the end at column 5');
     const bytes = Buffer.from((await c.request('readMemory', { memoryReference: a0.memoryReference, count: 8 })).data, 'base64');
     expect(BigInt(magic.result.split(' ')[0])).toBe(bytes.readBigUInt64LE(0));
-    expect((await c.request('evaluate', { expression: 'obj_put', context: 'hover' })).result).toMatch(/^0xffffffff8020258a/);
+    expect((await c.request('evaluate', { expression: 'obj_put', context: 'hover' })).result).toBe('{void (struct object *)} 0xffffffff8020258a <obj_put>');
     // In the caller's frame, pc is the return address (ra in obj_put), sp the caller's (the CFA).
     const callerPc = await c.request('evaluate', { expression: 'pc', context: 'watch', frameId: stackFrames[1].id });
     expect(callerPc.result).toBe(ra);
@@ -255,7 +263,7 @@ describe('samsara dap on a demo recording', () => {
     expect((await c.send('evaluate', { expression: 'seek', context: 'repl' })).message).toMatch(/^usage: seek POSITION/);
     const bad = await c.send('evaluate', { expression: 'no_such_thing', context: 'repl' });
     expect(bad.success).toBe(false);
-    expect(bad.message).toContain("cannot evaluate 'no_such_thing'");
+    expect(bad.message).toMatch(/no_such_thing.*column 1/);
     // The Disassembly view: around the pc, the same text as objdump, with the function's name.
     const dis = (await c.request('disassemble', { memoryReference: stackFrames[0].instructionPointerReference, instructionOffset: -4, instructionCount: 10 })).instructions;
     expect(dis).toHaveLength(10);

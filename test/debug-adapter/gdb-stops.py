@@ -86,6 +86,24 @@ def pointer_to_struct_argument(frame):
     return None
 
 
+def labels(frame):
+    """The C labels (DW_TAG_label) in scope: gdb's `info locals` lists them among the variables
+    (as `out = <optimized out>`); the adapter's Locals shows variables only."""
+    names = []
+    try:
+        block = frame.block()
+    except RuntimeError:
+        return names
+    while block is not None:
+        for sym in block:
+            if sym.addr_class == gdb.SYMBOL_LOC_LABEL:
+                names.append(sym.name)
+        if block.function is not None:
+            break
+        block = block.superblock
+    return names
+
+
 def run(command):
     try:
         return gdb.execute(command, to_string=True)
@@ -117,6 +135,7 @@ while stops < config['max_stops'] and any(bp.enabled for bp in breakpoints):
         'inlined': frame.type() == gdb.INLINE_FRAME,
         'args': run('info args'),
         'locals': run('info locals'),
+        'labels': labels(frame),
         'pointer': pointer,
         'deref': run('print *' + pointer) if pointer else None,
     }

@@ -75,7 +75,7 @@ export async function gdbStops(recording: string, elf: string, breakpoints: Brea
 function parseStop(line: string): Stop {
   const r = JSON.parse(line) as {
     breakpoints: string[]; when: string; thread: number; function: string; pc: number | string; inlined: boolean;
-    args: string; locals: string; pointer: string | null; deref: string | null;
+    args: string; locals: string; labels?: string[]; pointer: string | null; deref: string | null;
   };
   const info = (what: string, text: string): Named[] => {
     if (text.startsWith('SAMSARA-ERROR')) throw new Error(`gdb failed ${what} in ${r.function}: ${text}`);
@@ -89,7 +89,8 @@ function parseStop(line: string): Stop {
     pc: BigInt(r.pc),
     inlined: r.inlined,
     args: info('info args', r.args),
-    locals: info('info locals', r.locals),
+    // gdb's `info locals` lists C labels too (gdb-stops.py names them): not variables, left out.
+    locals: info('info locals', r.locals).filter((v) => !(r.labels ?? []).includes(v.name)),
     // gdb's own error for `p *ptr` (a null or unmapped pointer) is what the adapter must say too:
     // kept as the value.
     deref: r.pointer && r.deref !== null

@@ -39,7 +39,8 @@ describe.skipIf(!guest)('samsara dap with vmlinux on a Linux recording', () => {
     // Registers are described only by symbols of allocated sections: never by the assembler's local
     // labels of the debug sections (__efistub_.Ldebug_info0, __efistub_.LASF1869 named sp and t0).
     const { scopes } = await c.request('scopes', { frameId: top.id });
-    const regs: { name: string; value: string }[] = (await c.request('variables', { variablesReference: scopes[0].variablesReference })).variables;
+    const registersScope = scopes.find((s: { name: string }) => s.name === 'Registers');
+    const regs: { name: string; value: string }[] = (await c.request('variables', { variablesReference: registersScope.variablesReference })).variables;
     expect(regs.find((r) => r.name === 'pc')!.value).toMatch(/^0x[0-9a-f]{16} <do_sys_openat2\+0x0\/0x[0-9a-f]+ open\.c:\d+>$/);
     for (const r of regs) expect(r.value, r.name).not.toMatch(/\.L|__efistub_|\$[xd]\b/);
     // The stack goes through the system call path into the exception entry, as gdb's bt does.

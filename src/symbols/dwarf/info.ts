@@ -14,6 +14,7 @@ const DW_TAG_inlined_subroutine = 0x1d;
 const DW_AT_name = 0x03;
 const DW_AT_abstract_origin = 0x31;
 const DW_AT_specification = 0x47;
+const DW_AT_entry_pc = 0x52;
 const DW_AT_call_column = 0x57;
 const DW_AT_call_file = 0x58;
 const DW_AT_call_line = 0x59;
@@ -23,6 +24,8 @@ const DW_AT_MIPS_linkage_name = 0x2007;
 export interface InlinedCall {
   name: string;
   ranges: Array<[bigint, bigint]>;
+  /** DW_AT_entry_pc (3.3.8.3), when the producer gave one. */
+  entryPc?: bigint;
   callFile: number;
   callLine: number;
   callColumn: number;
@@ -79,9 +82,29 @@ export class DebugInfo {
     const fnScope = chain[top];
     const inlineChain = chain.slice(top + 1).filter((x) => x.die.tag === DW_TAG_inlined_subroutine).map((x) => {
       const n = (at: number): number => Number((x.die.attributes.get(at)?.value as bigint | undefined) ?? 0n);
-      return { name: this.nameOf(unit, x.die) ?? '??', ranges: x.ranges, callFile: n(DW_AT_call_file), callLine: n(DW_AT_call_line), callColumn: n(DW_AT_call_column) };
+      const entry = x.die.attributes.get(DW_AT_entry_pc);
+      const entryPc = entry?.kind === 'address' || entry?.kind === 'addrx' ? this.dies.address(unit, entry) : undefined;
+      return { name: this.nameOf(unit, x.die) ?? '??', ranges: x.ranges, entryPc, callFile: n(DW_AT_call_file), callLine: n(DW_AT_call_line), callColumn: n(DW_AT_call_column) };
     });
     return { fn: { name: this.nameOf(unit, fnScope.die) ?? '??', ranges: fnScope.ranges, unit, dieOffset: fnScope.die.offset }, inlineChain };
+  }
+
+  /**
+   * How many of the calls inlined at `address`, from the innermost out, begin there: at their entry
+   * pc, or at the start of one of their ranges whose byte before is outside them. gdb shows a stop
+   * there in the caller, at the call's line, until a step enters the call (inline-frame.c,
+   * skip_inline_frames and block_starting_point_at).
+   */
+  inlinedEnteredAt(address: bigint): number {
+    const chain = this.functionAt(address)?.inlineChain ?? [];
+    let n = 0;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const c = chain[i];
+      const starts = c.entryPc === address || c.ranges.some(([lo]) => lo === address && !contains(c.ranges, address - 1n));
+      if (!starts) break;
+      n++;
+    }
+    return n;
   }
 
   /** The subprograms and inlined calls of a unit, in DIE order (parents first). */
