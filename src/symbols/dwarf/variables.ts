@@ -199,6 +199,12 @@ export class VariableReader {
       } else if ((die.tag === DW_TAG_variable || die.tag === DW_TAG_formal_parameter) && collect >= 0 && !die.attributes.get(DW_AT_declaration)) {
         nodes[collect].variables.push(die);
       }
+      const isScope = die.tag === DW_TAG_subprogram || die.tag === DW_TAG_inlined_subroutine || die.tag === DW_TAG_lexical_block;
+      if (die.hasChildren && !isScope && die.offset !== unit.dieStart) {
+        // Types, and the parameters of subroutine types, hold no scopes: skip them (by DW_AT_sibling where present).
+        offset = this.dies.after(unit, die, false);
+        continue;
+      }
       if (die.hasChildren) {
         stack.push([enclosing, collect]);
         enclosing = here;
