@@ -10,7 +10,7 @@ import * as path from 'node:path';
 export const GCC = 'riscv64-unknown-elf-gcc';
 export const GDB = 'gdb-multiarch';
 
-const A_C = `
+export const A_C = `
 typedef unsigned long ulong_t;
 typedef ulong_t size_type;
 typedef const volatile size_type cv_size;

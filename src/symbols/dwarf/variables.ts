@@ -55,6 +55,8 @@ interface ScopeNode {
   parent: number;
   /** Its variable and parameter entries, with those of blocks without addresses inside it. */
   variables: Die[];
+  /** The abstract entries its children complete (their DW_AT_abstract_origin). */
+  origins: Set<number>;
 }
 
 /** The source file of a unit's file number (DW_AT_decl_file), from its line program. */
@@ -140,21 +142,25 @@ export class VariableReader {
 
   /**
    * A scope's variables: its own entries, then those of its abstract origin that no entry of its
-   * own completes (gdb's inherit_abstract_dies), which have no location: "optimized out".
+   * own completes (gdb's inherit_abstract_dies), which have no location: "optimized out". An
+   * abstract lexical block that nothing completes has no addresses, so its variables are the
+   * scope's too (as gdb reads a block without addresses).
    */
   private scopeVariables(unit: CompileUnit, node: ScopeNode): Variable[] {
     const own = node.variables.map((d) => this.variable(unit, d));
     const abstract = this.dies.ref(node.die, DW_AT_abstract_origin);
     if (!abstract) return own;
-    const completed = new Set<number>();
-    for (const d of node.variables) {
-      const v = d.attributes.get(DW_AT_abstract_origin);
-      if (v?.kind === 'ref') completed.add(Number(v.value));
-    }
-    const inherited = this.dies.children(abstract.unit, abstract.die)
-      .filter((d) => (d.tag === DW_TAG_formal_parameter || d.tag === DW_TAG_variable) && !completed.has(d.offset))
-      .map((d) => this.variable(abstract.unit, d))
-      .map((v) => ({ ...v, location: { kind: 'none' } as const }));
+    const inherited: Variable[] = [];
+    const inherit = (u: CompileUnit, parent: Die, depth: number): void => {
+      if (depth > MAX_HOPS * 8) throw new DwarfError(`.debug_info+${hex(parent.offset)}: lexical blocks nested too deep`);
+      for (const d of this.dies.children(u, parent)) {
+        if (node.origins.has(d.offset)) continue;
+        if ((d.tag === DW_TAG_formal_parameter || d.tag === DW_TAG_variable) && !d.attributes.get(DW_AT_declaration)) {
+          inherited.push({ ...this.variable(u, d), location: { kind: 'none' } });
+        } else if (d.tag === DW_TAG_lexical_block && this.dies.ranges(u, d).length === 0) inherit(u, d, depth + 1);
+      }
+    };
+    inherit(abstract.unit, abstract.die, 0);
     return [...own, ...inherited];
   }
 
@@ -179,17 +185,25 @@ export class VariableReader {
       }
       let here = enclosing;
       let gather = -1;
+      const origin = die.attributes.get(DW_AT_abstract_origin);
+      if (collect >= 0 && origin?.kind === 'ref') nodes[collect].origins.add(Number(origin.value));
       if (die.tag === DW_TAG_subprogram || die.tag === DW_TAG_inlined_subroutine || die.tag === DW_TAG_lexical_block) {
         const ranges = this.dies.ranges(unit, die);
         if (die.tag === DW_TAG_lexical_block && ranges.length === 0) {
           // A block without addresses: its variables belong to the enclosing scope (as gdb reads it).
           gather = collect;
         } else {
-          nodes.push({ die, ranges, parent: enclosing, variables: [] });
+          nodes.push({ die, ranges, parent: enclosing, variables: [], origins: new Set() });
           here = gather = nodes.length - 1;
         }
       } else if ((die.tag === DW_TAG_variable || die.tag === DW_TAG_formal_parameter) && collect >= 0 && !die.attributes.get(DW_AT_declaration)) {
         nodes[collect].variables.push(die);
+      }
+      const isScope = die.tag === DW_TAG_subprogram || die.tag === DW_TAG_inlined_subroutine || die.tag === DW_TAG_lexical_block;
+      if (die.hasChildren && !isScope && die.offset !== unit.dieStart) {
+        // Types, and the parameters of subroutine types, hold no scopes: skip them (by DW_AT_sibling where present).
+        offset = this.dies.after(unit, die, false);
+        continue;
       }
       if (die.hasChildren) {
         stack.push([enclosing, collect]);
@@ -235,7 +249,8 @@ export class VariableReader {
         continue;
       }
       const expression = r.block(r.u16());
-      if (end > start) out.push({ start: base + start, end: base + end, expression });
+      // Empty ranges (start = end) are kept, as gdb lists them; they cover no pc.
+      if (end >= start) out.push({ start: base + start, end: base + end, expression });
     }
   }
 
@@ -255,7 +270,7 @@ export class VariableReader {
     let base = unit.base;
     const out: LocationListEntry[] = [];
     const push = (start: bigint, end: bigint, expression: Uint8Array): void => {
-      if (end > start) out.push({ start, end, expression });
+      if (end >= start) out.push({ start, end, expression });
     };
     for (;;) {
       const at = r.offset;
