@@ -335,7 +335,7 @@ export class SamsaraSession extends DebugSession {
     const { debuggee } = this.stoppedSession();
     let stack = this.stacks.get(h);
     if (!stack) {
-      const entries = backtrace(debuggee, h, this.session().breakpoints.sourceAt(debuggee.pc(h)));
+      const entries = backtrace(debuggee, h);
       stack = entries.map((entry, index) => ({ entry, id: this.frames.push({ hart: h, entry, at: { hart: h, stack: entries, index } }) }));
       this.stacks.set(h, stack);
     }

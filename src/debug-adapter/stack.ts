@@ -2,7 +2,6 @@
 // chain), and through the kernel's trap entry to the instruction that trapped, each split into the
 // functions inlined at its pc, innermost first, as gdb's `bt` shows.
 
-import * as path from 'node:path';
 import { trapName } from '../rr/debug-target';
 import { Frame } from '../symbols/dwarf/unwind';
 import { Debuggee } from './debuggee';
@@ -69,11 +68,11 @@ function trapFrame(d: Debuggee, h: number, entry: Frame): { frame: Frame; cause:
 }
 
 /**
- * Hart h's stack, innermost first. At a pc where inlined calls begin, frame 0 is their caller at the
- * call's line, as gdb shows a stop there, unless `asked` (the source line of a user breakpoint at the
- * pc) is in one of them: then the stack starts at that one.
+ * Hart h's stack, innermost first. Where inlined calls begin at the pc, frame 0 is the innermost of
+ * them, where gdb shows their caller until a step enters them (inline-frame.c, skip_inline_frames):
+ * a recording is entered at any position, and every frame at the pc is shown.
  */
-export function backtrace(d: Debuggee, h: number, asked?: { path: string; line: number }): StackEntry[] {
+export function backtrace(d: Debuggee, h: number): StackEntry[] {
   const symbols = d.symbols;
   const registers = new Map<number, bigint>();
   for (let r = 0; r < 32; r++) registers.set(r, d.reg(h, r));
@@ -83,15 +82,7 @@ export function backtrace(d: Debuggee, h: number, asked?: { path: string; line: 
   for (let depth = 0; depth < MAX_FRAMES; depth++) {
     // A caller's pc is a return address: its line is the call's, one byte back.
     const lookup = frame.afterCall ? frame.pc - 1n : frame.pc;
-    let chain = symbols?.locate(lookup, true).frames ?? [];
-    if (depth === 0 && symbols && chain.length > 1) {
-      let skip = Math.min(symbols.inlinedEnteredAt(frame.pc), chain.length - 1);
-      if (asked) {
-        const wanted = chain.findIndex((f) => f.line === asked.line && f.file !== undefined && path.basename(f.file) === path.basename(asked.path));
-        if (wanted >= 0) skip = Math.min(skip, wanted);
-      }
-      chain = chain.slice(skip);
-    }
+    const chain = symbols?.locate(lookup, true).frames ?? [];
     const entries = chain.length ? chain : [{ function: symbols?.symtab.nearest(frame.pc)?.name, file: undefined, line: undefined }];
     entries.forEach((f, i) => out.push({ pc: frame.pc, lookupPc: lookup, registers: frame.registers, function: f.function, file: f.file, line: f.line, inlined: i < entries.length - 1 }));
     if (pendingTrap !== undefined) out[out.length - entries.length].trap = pendingTrap;

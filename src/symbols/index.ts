@@ -137,11 +137,6 @@ export class KernelSymbols implements Symbolizer {
     return { address, symbol, frames };
   }
 
-  /** How many of the calls inlined at `address`, innermost first, begin there (see DebugInfo.inlinedEnteredAt). */
-  inlinedEnteredAt(address: bigint): number {
-    return this.debugInfo()?.inlinedEnteredAt(address) ?? 0;
-  }
-
   frames(address: bigint): SourceFrame[] {
     return this.locate(address).frames;
   }

@@ -96,7 +96,9 @@ def labels(frame):
         return names
     while block is not None:
         for sym in block:
-            if sym.addr_class == gdb.SYMBOL_LOC_LABEL:
+            # A label with an address is LOC_LABEL; one without (optimized out) is LOC_OPTIMIZED_OUT
+            # with gdb's label type, __CORE_ADDR (dwarf2/read.c new_symbol, DW_TAG_label).
+            if sym.addr_class == gdb.SYMBOL_LOC_LABEL or (sym.type is not None and str(sym.type) == '__CORE_ADDR'):
                 names.append(sym.name)
         if block.function is not None:
             break

@@ -6,7 +6,7 @@
 // optimized out); it stops a few times at each and prints the position, the hart, the variables
 // and `p *ARG` for one pointer-to-struct argument. Then one adapter session seeks to each of those
 // positions and shows the same frame's Arguments and Locals (frame 0's name is compared with gdb's
-// too); structs, unions and arrays are rebuilt from their children into gdb's text, and `p *ARG` is
+// and reported apart); structs, unions and arrays are rebuilt from their children into gdb's text, and `p *ARG` is
 // compared with ARG expanded. Formatting only is normalised (gdb-values.ts). Every disagreement is printed; the test fails under 99% agreement,
 // when a variable gdb lists is missing, or when gdb's side is too thin (stops, functions).
 
@@ -141,6 +141,14 @@ for (const target of targets) describe.skipIf(NO_GDB)(`variables against gdb-mul
       await client.close();
     }
     const ms = Date.now() - t0;
+    // Which function frame 0 is, where gdb hides calls inlined at their first instruction (its
+    // skip_inline_frames, after a breakpoint stop) and the adapter shows every frame at the pc: a
+    // difference of presentation, reported apart from the variables (compared in gdb's function).
+    const frames = comparisons.filter((c) => c.variable === '(frame 0)');
+    const frameDiffers = frames.filter((c) => c.adapter !== c.gdb);
+    for (const f of frameDiffers) console.log(`FRAME 0 at position ${f.stop.position} hart ${f.stop.hart}: gdb ${f.gdb}, the adapter ${f.adapter} (a call inlined at the pc)`);
+    console.log(`frame 0: the same function at ${frames.length - frameDiffers.length} of ${frames.length} stops`);
+    comparisons.splice(0, comparisons.length, ...comparisons.filter((c) => c.variable !== '(frame 0)'));
     const disagreements = comparisons.filter((c) => c.adapter === undefined || normalise(c.adapter) !== normalise(c.gdb));
     const missing = comparisons.filter((c) => c.adapter === undefined);
     for (const d of disagreements) {
@@ -170,8 +178,8 @@ async function compareStop(client: DapClient, stop: Stop, children: (v: DapVaria
   await client.waitFor('stopped');
   // gdb's frame 0 is never a function inlined at its first instruction (gdb hides those frames
   // until a step enters them), unless the breakpoint was on that function. Where the adapter's
-  // frame 0 is another function than gdb's, that is one disagreement ("(frame 0)"), and the
-  // variables compared are those of the adapter's frame of gdb's function, when it has one.
+  // frame 0 is another function than gdb's, that is reported ("(frame 0)", apart from the
+  // variables), and the variables compared are those of the adapter's frame of gdb's function.
   const { stackFrames } = await client.request('stackTrace', { threadId: stop.hart + 1, levels: 8 });
   const name = (f: { name?: string } | undefined): string => String(f?.name ?? '').replace(/\s*\[inlined\]$/, '');
   out.push({ stop, variable: '(frame 0)', gdb: stop.function, adapter: name(stackFrames[0]) });

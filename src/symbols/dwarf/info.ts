@@ -89,24 +89,6 @@ export class DebugInfo {
     return { fn: { name: this.nameOf(unit, fnScope.die) ?? '??', ranges: fnScope.ranges, unit, dieOffset: fnScope.die.offset }, inlineChain };
   }
 
-  /**
-   * How many of the calls inlined at `address`, from the innermost out, begin there: at their entry
-   * pc, or at the start of one of their ranges whose byte before is outside them. gdb shows a stop
-   * there in the caller, at the call's line, until a step enters the call (inline-frame.c,
-   * skip_inline_frames and block_starting_point_at).
-   */
-  inlinedEnteredAt(address: bigint): number {
-    const chain = this.functionAt(address)?.inlineChain ?? [];
-    let n = 0;
-    for (let i = chain.length - 1; i >= 0; i--) {
-      const c = chain[i];
-      const starts = c.entryPc === address || c.ranges.some(([lo]) => lo === address && !contains(c.ranges, address - 1n));
-      if (!starts) break;
-      n++;
-    }
-    return n;
-  }
-
   /** The subprograms and inlined calls of a unit, in DIE order (parents first). */
   private scopes(unit: CompileUnit): Scope[] {
     const cached = this.scopeCache.get(unit.offset);
