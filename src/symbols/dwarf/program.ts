@@ -34,6 +34,7 @@ export class ProgramData {
   private readonly variables: VariableReader;
   private nameIndex?: NameIndex;
   private readonly callSites: CallSiteReader;
+  private readonly tailCallReasons = new Map<bigint, string | undefined>();
 
   constructor(private readonly info: DebugInfo, sections: DwarfSections, fileName?: FileName) {
     this.types = new TypeReader(info.dies, (kind, name) => NameIndex.pick(this.index().types.get(`${kind} ${name}`)));
@@ -140,6 +141,13 @@ export class ProgramData {
    * their tail calls (DW_AT_call_all_calls and kin) are followed. Undefined when there is no such reason.
    */
   selfTailCallReason(entry: bigint, addressOf: (name: string) => bigint | undefined): string | undefined {
+    if (this.tailCallReasons.has(entry)) return this.tailCallReasons.get(entry);
+    const reason = this.searchTailCalls(entry, addressOf);
+    this.tailCallReasons.set(entry, reason);
+    return reason;
+  }
+
+  private searchTailCalls(entry: bigint, addressOf: (name: string) => bigint | undefined): string | undefined {
     const seen = new Set<bigint>([entry]);
     const todo = [entry];
     while (todo.length) {
