@@ -98,6 +98,8 @@ interface UnitCallSites {
 
 export class CallSiteReader {
   private readonly units = new Map<number, UnitCallSites>();
+  private readonly entries = new Map<number, Map<bigint, number>>();
+  private readonly tailCallLists = new Map<number, CallSite[]>();
 
   constructor(private readonly dies: Dies) {}
 
@@ -109,6 +111,41 @@ export class CallSiteReader {
   /** Every call site of a unit, in the order of its entries. */
   unitCallSites(unit: CompileUnit): readonly CallSite[] {
     return this.read(unit).list;
+  }
+
+  /**
+   * The tail calls of the unit's top-level subprogram that starts at `entry` (DW_AT_low_pc, or its
+   * first range), read from its own subtree only; undefined when no subprogram of the unit starts there.
+   */
+  tailCallsAt(unit: CompileUnit, entry: bigint): CallSite[] | undefined {
+    const offset = this.functionEntries(unit).get(entry);
+    if (offset === undefined) return undefined;
+    let list = this.tailCallLists.get(offset);
+    if (!list) {
+      const die = this.dies.read(unit, offset);
+      list = this.walk(unit, die).filter((s) => s.tailCall);
+      this.tailCallLists.set(offset, list);
+    }
+    return list;
+  }
+
+  /** The unit's top-level subprograms with code, by entry address: its root's children, each subtree skipped. */
+  private functionEntries(unit: CompileUnit): Map<bigint, number> {
+    let map = this.entries.get(unit.offset);
+    if (map) return map;
+    map = new Map();
+    const root = this.dies.read(unit, unit.dieStart);
+    for (let offset = root.hasChildren ? root.end : unit.end; offset < unit.end;) {
+      const die = this.dies.read(unit, offset);
+      if (die.tag === 0) break;
+      if (die.tag === DW_TAG_subprogram) {
+        const start = this.dies.address(unit, die.attributes.get(DW_AT_low_pc)) ?? (die.attributes.has(DW_AT_ranges) ? this.dies.ranges(unit, die)[0]?.[0] : undefined);
+        if (start !== undefined && !map.has(start)) map.set(start, die.offset);
+      }
+      offset = this.dies.after(unit, die, false);
+    }
+    this.entries.set(unit.offset, map);
+    return map;
   }
 
   /** Where a call site's call went, from its DW_AT_call_target or the entry of its DW_AT_call_origin. */
@@ -133,7 +170,7 @@ export class CallSiteReader {
   private read(unit: CompileUnit): UnitCallSites {
     const cached = this.units.get(unit.offset);
     if (cached) return cached;
-    const list = this.walk(unit);
+    const list = this.walk(unit, this.dies.read(unit, unit.dieStart));
     const byReturnPc = new Map<bigint, CallSite>();
     for (const site of list) if (!byReturnPc.has(site.returnPc)) byReturnPc.set(site.returnPc, site);
     const out = { list, byReturnPc };
@@ -142,17 +179,17 @@ export class CallSiteReader {
   }
 
   /**
-   * The unit's call sites: a walk of its tree that enters only subprograms, lexical blocks and
-   * inlined subroutines, where call sites are (3.4), and skips every other subtree (by DW_AT_sibling
-   * where there is one). Every step moves forward and the walk stops at the unit's end.
+   * The call sites under an entry (the unit's root, or a subprogram): a walk of its tree that enters
+   * only subprograms, lexical blocks and inlined subroutines, where call sites are (3.4), and skips
+   * every other subtree (by DW_AT_sibling where there is one). Every step moves forward and the
+   * walk stops at the unit's end.
    */
-  private walk(unit: CompileUnit): CallSite[] {
+  private walk(unit: CompileUnit, from: Die): CallSite[] {
     const out: CallSite[] = [];
-    const root = this.dies.read(unit, unit.dieStart);
-    if (!root.hasChildren) return out;
+    if (!from.hasChildren) return out;
     // Per open level: the enclosing subprogram (-1 outside one) and whether it describes all its tail calls.
-    const levels: Array<{ subprogram: number; allTailCalls: boolean }> = [{ subprogram: -1, allTailCalls: false }];
-    let offset = root.end;
+    const levels: Array<{ subprogram: number; allTailCalls: boolean }> = [from.tag === DW_TAG_subprogram ? this.level(from) : { subprogram: -1, allTailCalls: false }];
+    let offset = from.end;
     while (levels.length > 0 && offset < unit.end) {
       const die = this.dies.read(unit, offset);
       if (die.tag === 0) {
@@ -166,16 +203,19 @@ export class CallSiteReader {
         if (site) out.push(site);
         offset = this.dies.after(unit, die, false);
       } else if (die.hasChildren && (die.tag === DW_TAG_subprogram || die.tag === DW_TAG_lexical_block || die.tag === DW_TAG_inlined_subroutine)) {
-        const a = die.attributes;
-        levels.push(die.tag === DW_TAG_subprogram
-          ? { subprogram: die.offset, allTailCalls: [DW_AT_call_all_calls, DW_AT_call_all_tail_calls, DW_AT_GNU_all_call_sites, DW_AT_GNU_all_tail_call_sites].some((at) => a.get(at)?.value === true) }
-          : level);
+        levels.push(die.tag === DW_TAG_subprogram ? this.level(die) : level);
         offset = die.end;
       } else {
         offset = this.dies.after(unit, die, false);
       }
     }
     return out;
+  }
+
+  /** A subprogram as the call sites inside it see it: its offset, and whether it describes all its tail calls (3.3.1.3). */
+  private level(die: Die): { subprogram: number; allTailCalls: boolean } {
+    const a = die.attributes;
+    return { subprogram: die.offset, allTailCalls: [DW_AT_call_all_calls, DW_AT_call_all_tail_calls, DW_AT_GNU_all_call_sites, DW_AT_GNU_all_tail_call_sites].some((at) => a.get(at)?.value === true) };
   }
 
   /** A call site entry and its parameters (3.4.1, 3.4.2); undefined when it has no return address. */

@@ -181,9 +181,8 @@ export class ProgramData {
    */
   private tailCallsFrom(entry: bigint): CallSite[] | undefined {
     const unit = this.info.unitAt(entry);
-    const at = unit && this.info.functionAt(entry);
-    if (!unit || !at || at.fn.ranges[0]?.[0] !== entry) return undefined;
-    return this.callSites.unitCallSites(unit).filter((s) => s.subprogram === at.fn.dieOffset && s.tailCall && s.allTailCalls);
+    const calls = unit && this.callSites.tailCallsAt(unit, entry);
+    return calls?.filter((s) => s.allTailCalls);
   }
 
   private entry(offset: number): { unit: CompileUnit; die: Die } {
