@@ -4,10 +4,10 @@
 // src/symbols/values. Registers and memory come from the debuggee as they are at this position;
 // a caller's frame knows the registers the unwinder recovered.
 
-import { frameBaseOf, frameContext } from '../symbols/dwarf/frame-context';
+import { expressionValue, frameBaseOf, frameContext } from '../symbols/dwarf/frame-context';
 import { evaluateLocation } from '../symbols/dwarf/expression';
 import { CType, ExpressionContext, Variable, VariableScope } from '../symbols/dwarf/model';
-import { ProgramData } from '../symbols/dwarf/program';
+import { CallSite, ProgramData } from '../symbols/dwarf/program';
 import { KernelSymbols } from '../symbols';
 import { X_ABI_NAMES } from '../symbols/registers';
 import { ExpressionScope } from '../symbols/values/cexpr';
@@ -17,6 +17,9 @@ import { DwarfError } from '../symbols/dwarf/reader';
 import { Debuggee } from './debuggee';
 import { registerNumber } from './variables';
 import { StackEntry } from './stack';
+
+/** How many callers deep an entry value may be resolved through call sites whose values are entry values. */
+const MAX_ENTRY_VALUE_DEPTH = 8;
 
 /** A variable of a frame as the Variables view lists it. */
 export interface NamedValue {
@@ -43,8 +46,10 @@ export class FrameData {
   private readonly entry: StackEntry;
   private scopeList?: VariableScope[];
   private contextCache?: ExpressionContext;
+  private callerCache?: { data?: FrameData; reason?: string };
 
-  constructor(private readonly d: Debuggee, private readonly program: ProgramData, private readonly symbols: KernelSymbols, private readonly at: FrameAt) {
+  /** @param depth  how many callees' entry values this frame is being asked for (0 for a frame the user looks at) */
+  constructor(private readonly d: Debuggee, private readonly program: ProgramData, private readonly symbols: KernelSymbols, private readonly at: FrameAt, private readonly depth = 0) {
     this.memory = hartMemory(d, at.hart);
     this.entry = at.stack[at.index];
   }
@@ -194,8 +199,78 @@ export class FrameData {
         if (frameBase === null) frameBase = frameBaseOf(this.subprogram()?.frameBase, this.entry.lookupPc, frameContext({ registers, memory, cfa }));
         return frameBase;
       },
+      callSiteValue: (register) => this.callSiteValue(register),
     });
     return (this.contextCache = base);
+  }
+
+  /**
+   * The value the caller passed in DWARF register `register` when it called this frame's function
+   * (for DW_OP_entry_value, 2.5.1.7), as gdb resolves it (dwarf_expr_reg_to_entry_parameter): the
+   * caller's call site whose return address is the caller frame's pc (3.4.1), if that call went to
+   * this function and the function cannot have called itself through tail calls since; its
+   * parameter for the register (3.4.2), whose DW_AT_call_value is evaluated in the caller's frame,
+   * where the caller's own entry values resolve through its caller in turn. An inlined frame's
+   * entry values are its physical function's. Undefined when any of that is not known.
+   */
+  private callSiteValue(register: number): bigint | undefined {
+    const caller = this.callerFrame();
+    if (!caller) return undefined;
+    const site = this.program.callSiteAt(caller.entry.pc);
+    const expression = site?.parameters.get(register);
+    if (!site || !expression) return undefined;
+    try {
+      if (!this.calledBy(site, caller)) return undefined;
+      return expressionValue(expression, caller.context(), caller.evaluateOptions());
+    } catch (e) {
+      if (e instanceof DwarfError) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * The frame that called this frame's physical function: the entry after the function's own (the
+   * last of the entries at this pc, the ones before it being inlined calls), unless that frame was
+   * interrupted by a trap rather than making a call. Its registers are those the unwinder recovered.
+   */
+  private callerFrame(): FrameData | undefined {
+    if (this.callerCache) return this.callerCache.data;
+    let physical = this.at.index;
+    while (physical < this.at.stack.length && this.at.stack[physical].inlined) physical++;
+    const index = physical + 1;
+    const entry = this.at.stack[index];
+    const ok = entry !== undefined && entry.trap === undefined && this.depth + 1 < MAX_ENTRY_VALUE_DEPTH;
+    const data = ok ? new FrameData(this.d, this.program, this.symbols, { hart: this.at.hart, stack: this.at.stack, index }, this.depth + 1) : undefined;
+    this.callerCache = { data };
+    return data;
+  }
+
+  /**
+   * Whether a caller's call site called this frame's function (gdb checks the call site's target
+   * against the function's entry, and refuses a function that may call itself through tail calls).
+   */
+  private calledBy(site: CallSite, caller: FrameData): boolean {
+    const fn = this.subprogram();
+    const entry = fn?.ranges[0]?.[0];
+    if (entry === undefined) return false;
+    const target = this.program.callTarget(site);
+    let addresses: readonly bigint[];
+    switch (target.kind) {
+      case 'addresses': addresses = target.addresses; break;
+      case 'name': {
+        const a = this.symbols.symtab.address(target.name);
+        addresses = a === undefined ? [] : [a];
+        break;
+      }
+      case 'expression': {
+        const a = expressionValue(target.expression, caller.context(), caller.evaluateOptions());
+        addresses = a === undefined ? [] : [a];
+        break;
+      }
+      default: addresses = [];
+    }
+    if (!addresses.includes(entry)) return false;
+    return this.program.selfTailCallReason(entry, (name) => this.symbols.symtab.address(name)) === undefined;
   }
 
   /** The CFA by the CFI row at pc, for a frame the unwinder gave none (the outermost). */

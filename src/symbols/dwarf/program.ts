@@ -3,6 +3,7 @@
 // the unit that holds its pc (its tree once, then cached) and the types it reaches; lookups by name
 // build the program-wide index on first use.
 
+import { CallSite, CallSiteReader, CallTarget } from './call-sites';
 import { DebugInfo } from './info';
 import { CompileUnit, Die } from './dies';
 import { FunctionType, CType, LocationDescription, Variable, VariableScope } from './model';
@@ -13,6 +14,10 @@ import { DwarfSections } from './sections';
 
 export type { LocationAt } from './variables';
 export type { TypeKind, IndexStats } from './names';
+export type { CallSite, CallTarget } from './call-sites';
+
+/** How many functions gdb's search for a function calling itself through tail calls may visit here. */
+const MAX_TAIL_CALL_FUNCTIONS = 256;
 
 /** What evaluating a unit's location expressions needs to know of it. */
 export interface UnitInfo {
@@ -28,10 +33,13 @@ export class ProgramData {
   readonly types: TypeReader;
   private readonly variables: VariableReader;
   private nameIndex?: NameIndex;
+  private readonly callSites: CallSiteReader;
+  private readonly tailCallReasons = new Map<bigint, string | undefined>();
 
   constructor(private readonly info: DebugInfo, sections: DwarfSections, fileName?: FileName) {
     this.types = new TypeReader(info.dies, (kind, name) => NameIndex.pick(this.index().types.get(`${kind} ${name}`)));
     this.variables = new VariableReader(info.dies, sections, this.types, fileName);
+    this.callSites = new CallSiteReader(info.dies);
   }
 
   static fromSections(sections: DwarfSections, fileName?: FileName): ProgramData {
@@ -103,6 +111,78 @@ export class ProgramData {
   unitOf(pc: bigint): UnitInfo | undefined {
     const u = this.info.unitAt(pc);
     return u && { offset: u.offset, version: u.version, addressSize: u.addressSize as 4 | 8, addrBase: u.addrBase, ...(u.name !== undefined ? { name: u.name } : {}) };
+  }
+
+  /**
+   * The call site (3.4.1) that returns to `returnPc`: a caller frame's pc. Its unit is the one
+   * holding the byte before it (a call that ends a function returns past the function's end).
+   */
+  callSiteAt(returnPc: bigint): CallSite | undefined {
+    const unit = this.info.unitAt(returnPc - 1n);
+    return unit && this.callSites.at(unit, returnPc);
+  }
+
+  /** Every call site of the unit holding pc, in the order of its entries. */
+  unitCallSites(pc: bigint): readonly CallSite[] {
+    const unit = this.info.unitAt(pc);
+    return unit ? this.callSites.unitCallSites(unit) : [];
+  }
+
+  /** Where a call site's call went, as far as the DWARF says. */
+  callTarget(site: CallSite): CallTarget {
+    return this.callSites.target(site);
+  }
+
+  /**
+   * Why entry values of the function that starts at `entry` cannot be trusted, as gdb's
+   * func_verify_no_selftailcall decides: it may call itself through a chain of tail calls (then a
+   * caller's call site may describe an earlier activation), or a tail call on the way cannot be
+   * followed (an indirect one, or a callee gdb cannot find). Only functions that describe all
+   * their tail calls (DW_AT_call_all_calls and kin) are followed. Undefined when there is no such reason.
+   */
+  selfTailCallReason(entry: bigint, addressOf: (name: string) => bigint | undefined): string | undefined {
+    if (this.tailCallReasons.has(entry)) return this.tailCallReasons.get(entry);
+    const reason = this.searchTailCalls(entry, addressOf);
+    this.tailCallReasons.set(entry, reason);
+    return reason;
+  }
+
+  private searchTailCalls(entry: bigint, addressOf: (name: string) => bigint | undefined): string | undefined {
+    const seen = new Set<bigint>([entry]);
+    const todo = [entry];
+    while (todo.length) {
+      const from = todo.pop()!;
+      const calls = this.tailCallsFrom(from);
+      if (!calls) return `no function with DWARF starts at 0x${from.toString(16)}, reached through tail calls`;
+      for (const site of calls) {
+        const target = this.callTarget(site);
+        let addresses: readonly bigint[];
+        if (target.kind === 'addresses') addresses = target.addresses;
+        else if (target.kind === 'name') {
+          const a = addressOf(target.name);
+          if (a === undefined) return `the tail call at 0x${site.returnPc.toString(16)} goes to ${target.name}, which has no symbol`;
+          addresses = [a];
+        } else return `the tail call at 0x${site.returnPc.toString(16)} has no known target`;
+        for (const a of addresses) {
+          if (a === entry) return `the function at 0x${entry.toString(16)} can call itself via tail calls`;
+          if (seen.has(a)) continue;
+          if (seen.size >= MAX_TAIL_CALL_FUNCTIONS) return `more than ${MAX_TAIL_CALL_FUNCTIONS} functions reached through tail calls`;
+          seen.add(a);
+          todo.push(a);
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * The tail calls of the function that starts at `entry`, if it says that all are described
+   * (gdb's TYPE_TAIL_CALL_LIST); undefined when no function of the DWARF starts there.
+   */
+  private tailCallsFrom(entry: bigint): CallSite[] | undefined {
+    const unit = this.info.unitAt(entry);
+    const calls = unit && this.callSites.tailCallsAt(unit, entry);
+    return calls?.filter((s) => s.allTailCalls);
   }
 
   private entry(offset: number): { unit: CompileUnit; die: Die } {
