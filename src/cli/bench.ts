@@ -10,6 +10,8 @@ import { Machine, RunResult } from '../emulator/machine';
 import { LinearClock } from '../emulator/clock';
 import { parseElf } from '../elf/elf';
 import { benchDap } from './bench-dap';
+import { benchVarsDistro } from './bench-vars-distro';
+import { benchVars, recordFile } from './bench-vars';
 import { benchGdb, Span } from './bench-gdb';
 import { benchGdbQemu } from './bench-gdb-qemu';
 import { benchRecordReplay, recordGuest } from './bench-rr';
@@ -32,6 +34,13 @@ do it. Sections (all by default; --only may be given more than once):
          recording (-icount rr=..., which needs qemu-img from Debian's qemu-utils)
   dap    the debug adapter on Linux recordings with vmlinux: Step Over and Step Back (by source
          line) at stops spread over the recording
+  vars   the program's data: \`samsara dap\` (a child process, over DAP) on a Linux recording (2
+         harts) with vmlinux, from spawn to the first stop in do_sys_openat2 with its Arguments and
+         Locals; scopes + variables at 100 stops over the recording, new unit and cached unit; the
+         adapter's RSS; beside gdb-multiarch's \`info line\`, and its break + continue + info locals
+         through \`samsara gdbserver\` on the same recording
+  vars-distro  the same on Debian's distribution kernel (DWARF 5 vmlinux) booting a busybox
+         initramfs; skipped unless scripts/fetch-distro-kernel has fetched and prepared it
 The Linux sections need the guest built by guests/linux/build.sh (its manifest is
 \${SAMSARA_CACHE:-~/.cache/samsara}/linux/latest.env).
 `;
@@ -315,7 +324,21 @@ function linuxSpans(g: LinuxGuest): Span[] {
   ];
 }
 
-const SECTIONS = ['cpu', 'linux', 'rr', 'gdb', 'dap'] as const;
+/** The vars section on the Linux guest, 2 harts, recorded as the differential test of the variables records it. */
+async function benchLinuxVars(g: LinuxGuest): Promise<void> {
+  const r = recordFile('linux-2-harts', ['--harts', '2', '--append', LINUX_APPEND, '--drive', g.disk], g.image);
+  if (typeof r === 'string') {
+    console.log(`program's data: no recording: ${r}`);
+    return;
+  }
+  try {
+    await benchVars({ name: 'Linux (2 harts)', recording: r.file, vmlinux: g.vmlinux, breakAt: 'do_sys_openat2', stops: 100, profileDir: process.env.SAMSARA_BENCH_PROFILE });
+  } finally {
+    fs.rmSync(path.dirname(r.file), { recursive: true, force: true });
+  }
+}
+
+const SECTIONS = ['cpu', 'linux', 'rr', 'gdb', 'dap', 'vars', 'vars-distro'] as const;
 type Section = (typeof SECTIONS)[number];
 
 export async function benchCommand(args: string[]): Promise<number> {
@@ -336,12 +359,15 @@ export async function benchCommand(args: string[]): Promise<number> {
   if (want('linux')) await benchLinux(runs);
   const demo = path.join(ROOT, 'guests/demo/demo.elf');
   if (want('rr') && fs.existsSync(demo)) benchRecordReplay({ name: 'demo (2 harts)', kernel: demo, harts: 2, bootargs: 'seed=1' }, runs);
-  if (!want('rr') && !want('gdb') && !want('dap')) return 0;
+  if (want('vars-distro')) await benchVarsDistro();
+  if (!want('rr') && !want('gdb') && !want('dap') && !want('vars')) return 0;
   const linux = linuxGuest();
   if (typeof linux === 'string') {
-    console.log(`Linux record/replay and gdb stub: skipped (${linux})`);
+    console.log(`Linux record/replay, gdb stub and debug adapter: skipped (${linux})`);
     return 0;
   }
+  if (want('vars')) await benchLinuxVars(linux);
+  if (!want('rr') && !want('gdb') && !want('dap')) return 0;
   const spans = linuxSpans(linux);
   for (const harts of [1, 2]) {
     const g = { name: `Linux (${harts} hart${harts > 1 ? 's' : ''})`, kernel: linux.image, harts, bootargs: LINUX_APPEND, drive: fs.readFileSync(linux.disk) };

@@ -27,7 +27,7 @@ export interface FrameRef {
 
 type Reference =
   | { kind: 'registers' | 'csrs' | 'arguments' | 'locals' | 'globals'; frame: FrameRef }
-  | { kind: 'task'; hart: number }
+  | { kind: 'task'; hart: number; pc: bigint }
   | { kind: 'value'; value: TypedValue; hart: number; evaluateName?: string };
 
 /** Longest value text the views show in one line (a struct's gdb text is cut there). */
@@ -68,7 +68,7 @@ export class DataViews {
       out.push({ name: 'Arguments', presentationHint: 'arguments', variablesReference: this.ref({ kind: 'arguments', frame: f }), expensive: false });
       out.push({ name: 'Locals', presentationHint: 'locals', variablesReference: this.ref({ kind: 'locals', frame: f }), expensive: false });
       out.push({ name: 'Globals', variablesReference: this.ref({ kind: 'globals', frame: f }), expensive: true });
-      if (this.taskType()) out.push({ name: `Current task (hart ${f.hart})`, variablesReference: this.ref({ kind: 'task', hart: f.hart }), expensive: false });
+      if (this.taskType(f.entry.lookupPc)) out.push({ name: `Current task (hart ${f.hart})`, variablesReference: this.ref({ kind: 'task', hart: f.hart, pc: f.entry.lookupPc }), expensive: false });
     }
     out.push({ name: 'Registers', presentationHint: 'registers', variablesReference: this.ref({ kind: 'registers', frame: f }), expensive: false });
     out.push({ name: 'CSRs', variablesReference: this.ref({ kind: 'csrs', frame: f }), expensive: false });
@@ -76,9 +76,9 @@ export class DataViews {
   }
 
   /** Linux keeps `current` in tp (arch/riscv/include/asm/current.h): a struct task_struct *. */
-  private taskType() {
+  private taskType(pc?: bigint) {
     try {
-      return this.symbols?.program?.findType('task_struct', 'struct');
+      return this.symbols?.program?.findType('task_struct', 'struct', pc);
     } catch (e) {
       if (e instanceof DwarfError) return undefined;
       throw e;
@@ -100,7 +100,7 @@ export class DataViews {
       case 'locals': return this.frameData(r.frame)?.locals() ?? [];
       case 'globals': return this.frameData(r.frame)?.globals() ?? [];
       case 'task': {
-        const type = this.taskType()!;
+        const type = this.taskType(r.pc)!;
         return [{ name: 'current', value: { type: pointerTo(type), bytes: littleEndian64(this.d.reg(r.hart, 4)), register: 4 }, evaluateName: '(struct task_struct *)$tp' }];
       }
       case 'value': {

@@ -7,7 +7,10 @@ import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KernelSymbols } from '../../src/symbols';
 import { CType, StructType } from '../../src/symbols/dwarf/model';
+import { DebugInfo } from '../../src/symbols/dwarf/info';
+import { NameIndex } from '../../src/symbols/dwarf/names';
 import { ProgramData } from '../../src/symbols/dwarf/program';
+import { dwarfSections } from '../../src/symbols/dwarf/sections';
 import { declaration, sizeOf, typeName } from '../../src/symbols/dwarf/types';
 import { requireLinuxGuest, requireTool } from '../cli/helpers';
 import { compileFixtures, Fixture, gdbBatch, GCC, GDB } from './dwarf-fixtures';
@@ -174,5 +177,27 @@ describe.skipIf(!vmlinux)('DWARF types against gdb-multiarch (vmlinux)', () => {
     console.log(`vmlinux: name index ${JSON.stringify(program.index().stats)} (${indexMs.toFixed(0)} ms); ${members} members of ${LINUX_STRUCTS.length} structs compared`);
     expect(mismatches.slice(0, 20)).toEqual([]);
     expect(members).toBeGreaterThan(800);
+  }, 300_000);
+
+  it('a type by name at a pc is the definition in the unit holding the pc, as the program-wide index picks it, and as gdb sizes it', () => {
+    const symbols = KernelSymbols.open(vmlinux!);
+    const program = symbols.program!;
+    const pc = symbols.functionAddress('do_sys_openat2')!;
+    const unit = program.unitOf(pc)!;
+    const t0 = performance.now();
+    const task = program.findType('task_struct', 'struct', pc) as StructType;
+    const unitMs = performance.now() - t0;
+    // fs/open.c's own definition (its DIE inside that unit), as gdb sizes it.
+    expect(unit.name).toMatch(/fs\/open\.c$/);
+    const next = program.findType('task_struct', 'struct', pc)!;
+    expect(task.id === next.id && task.kind === 'struct' && !task.incomplete).toBe(true);
+    const [size] = gdbBatch(vmlinux!, ['print sizeof(struct task_struct)']);
+    expect(`= ${task.size}`).toBe(/= \d+/.exec(size)![0]);
+    const cu = DebugInfo.fromSections(dwarfSections(symbols.elf)).unitAt(pc)!;
+    expect(cu.offset).toBe(unit.offset);
+    expect(task.id >= cu.dieStart && task.id < cu.end).toBe(true);
+    // The program-wide index, preferring that unit, gives the same entry.
+    expect(NameIndex.pick(program.index().types.get('struct task_struct'), cu)).toBe(task.id);
+    console.log(`vmlinux: struct task_struct at do_sys_openat2 from fs/open.c's unit in ${unitMs.toFixed(0)} ms (the program-wide index: ${program.index().stats.milliseconds.toFixed(0)} ms)`);
   }, 300_000);
 });

@@ -46,11 +46,11 @@ export class NameIndex {
   readonly types = new Map<string, number[]>();
   readonly stats: IndexStats;
 
-  constructor(private readonly dies: Dies) {
+  /** `units`: the units to index (default: all; one unit's own index answers a stop in it). */
+  constructor(private readonly dies: Dies, units: CompileUnit[] = dies.units()) {
     const t0 = performance.now();
     const heap0 = process.memoryUsage().heapUsed;
     let entries = 0;
-    const units = dies.units();
     for (const unit of units) {
       const root = dies.read(unit, unit.dieStart);
       if (!root.hasChildren) continue;

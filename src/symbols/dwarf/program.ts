@@ -35,6 +35,7 @@ export class ProgramData {
   private nameIndex?: NameIndex;
   private readonly callSites: CallSiteReader;
   private readonly tailCallReasons = new Map<bigint, string | undefined>();
+  private readonly unitIndexes = new Map<number, NameIndex>();
 
   constructor(private readonly info: DebugInfo, sections: DwarfSections, fileName?: FileName) {
     this.types = new TypeReader(info.dies, (kind, name) => NameIndex.pick(this.index().types.get(`${kind} ${name}`)));
@@ -49,6 +50,13 @@ export class ProgramData {
   /** The program-wide index of names, built on first use. */
   index(): NameIndex {
     return (this.nameIndex ??= new NameIndex(this.info.dies));
+  }
+
+  /** One unit's index of its own top-level names, built on first use. */
+  private unitIndex(unit: CompileUnit): NameIndex {
+    let index = this.unitIndexes.get(unit.offset);
+    if (!index) this.unitIndexes.set(unit.offset, (index = new NameIndex(this.info.dies, [unit])));
+    return index;
   }
 
   /** The scopes holding pc, innermost first: blocks, inlined calls, then the function. */
@@ -91,10 +99,20 @@ export class ProgramData {
     return { address: ranges[0][0], type: this.types.functionType(u, die) };
   }
 
-  /** A type by name, of one kind or the first kind that has it (typedef, struct, union, enum, base). */
+  /**
+   * A type by name, of one kind or the first kind that has it (typedef, struct, union, enum, base):
+   * as gdb looks a name up, the definitions of the unit holding pc first (from that unit's own
+   * index, so that a stop does not build the program-wide one), then any unit's.
+   */
   findType(name: string, kind?: TypeKind, pc?: bigint): CType | undefined {
     const unit = pc === undefined ? undefined : this.info.unitAt(pc);
     const kinds: TypeKind[] = kind ? [kind] : ['typedef', 'struct', 'union', 'enum', 'base', 'class'];
+    if (unit) {
+      for (const k of kinds) {
+        const offset = this.unitIndex(unit).types.get(`${k} ${name}`)?.[0];
+        if (offset !== undefined) return this.types.typeAt(offset);
+      }
+    }
     for (const k of kinds) {
       const offset = NameIndex.pick(this.index().types.get(`${k} ${name}`), unit);
       if (offset !== undefined) return this.types.typeAt(offset);

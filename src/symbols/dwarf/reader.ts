@@ -10,7 +10,8 @@ export class DwarfError extends Error {
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 export class Reader {
-  private readonly view: DataView;
+  /** Made on the first multi-byte read: most readers (an entry, a string) only read bytes and LEB128s. */
+  private dataView?: DataView;
 
   /**
    * @param bytes  the whole section
@@ -19,8 +20,11 @@ export class Reader {
    * @param end  where reading must stop (default: the end of the section)
    */
   constructor(readonly bytes: Uint8Array, readonly section: string, public offset = 0, readonly end = bytes.length) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (end > bytes.length || offset > end) throw this.error(`range ${offset}..${end} outside the section (${bytes.length} bytes)`);
+  }
+
+  private get view(): DataView {
+    return (this.dataView ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength));
   }
 
   get atEnd(): boolean {
@@ -200,5 +204,7 @@ export class Reader {
 /** The string at `offset` of a string section (.debug_str, .debug_line_str). */
 export function stringAt(section: Uint8Array, name: string, offset: number): string {
   if (offset >= section.length) throw new DwarfError(`${name}: string offset 0x${offset.toString(16)} outside the section (${section.length} bytes)`);
-  return new Reader(section, name, offset).cstring();
+  const nul = section.indexOf(0, offset);
+  if (nul < 0) throw new DwarfError(`${name}+0x${offset.toString(16)}: string without its terminating NUL`);
+  return Buffer.from(section.buffer, section.byteOffset + offset, nul - offset).toString('utf8');
 }
