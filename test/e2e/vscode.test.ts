@@ -6,18 +6,22 @@
 // B. a few UI checks: start the launch.json configuration from the command palette, then read and
 //    click the debug toolbar, the call stack and the status bar item;
 // C. the demo README's recipe as a user follows it: a frame in the call stack, an expression in the
-//    Debug Console, "Add Data Breakpoint at Address" and Reverse.
+//    Debug Console, "Add Data Breakpoint at Address" and Reverse;
+// D. the program's data on a Linux recording: a function breakpoint, the Variables view's
+//    arguments and an expanded struct, a hover in the editor, a Watch, "Break on Value Change" on a
+//    member of a local and Reverse to its last write (screenshots of each step kept).
 // The tools are set up by scripts/setup-e2e, outside the repository; without them this file is
 // skipped, with the reason.
 
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireTool, ROOT, samsaraAsync } from '../cli/helpers';
+import { requireLinuxGuest, requireTool, ROOT, samsaraAsync } from '../cli/helpers';
+import { sharedRecording } from '../cli/recordings';
+import { freePort, runCommand, SETTINGS, startDebugging, until, writeJson } from './workbench';
 
 const E2E = path.join(process.env.SAMSARA_CACHE ?? path.join(os.homedir(), '.cache/samsara'), 'e2e');
 const CODE_SERVER = path.join(E2E, 'node_modules/code-server/out/node/entry.js');
@@ -34,58 +38,13 @@ const missing = [
   !fs.existsSync(path.join(ROOT, 'out/extension/extension.js')) && 'the compiled extension (out/extension/extension.js: run `npx tsc -p .`)',
 ].filter(Boolean);
 const NOT_SET_UP = requireTool('the VS Code end-to-end set-up', `not set up: ${missing.join(', ')}; \`bash scripts/setup-e2e\` (as root) sets it up`, missing.length === 0);
+const LINUX = NOT_SET_UP ? undefined : requireLinuxGuest('test D debugs a recording of the Linux guest in VS Code');
 
 // playwright-core from the e2e cache, not from the project's dependencies.
 type Browser = import('playwright-core').Browser;
 type Page = import('playwright-core').Page;
 type Locator = import('playwright-core').Locator;
 
-/** Settings that keep the workbench quiet and predictable (research/vscode-e2e.md, pitfalls). */
-const SETTINGS = {
-  'workbench.startupEditor': 'none',
-  'workbench.tips.enabled': false,
-  'workbench.welcomePage.walkthroughs.openOnInstall': false,
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'chat.disableAIFeatures': true,
-  'remote.autoForwardPorts': false,
-  'debug.openDebug': 'openOnSessionStart',
-  'debug.toolBarLocation': 'floating',
-  'security.workspace.trust.enabled': false,
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
-  'extensions.ignoreRecommendations': true,
-  'telemetry.telemetryLevel': 'off',
-  'update.mode': 'none',
-  'git.enabled': false,
-  'files.autoSave': 'off',
-};
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Poll a condition (DOM state, a file) every 100 ms until it holds; never a fixed sleep. */
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function writeJson(file: string, value: unknown): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(value, null, 2));
-}
 
 describe.skipIf(NOT_SET_UP)('the extension in VS Code (code-server + Chromium)', () => {
   // Made in beforeAll (not when the file is collected, so a skipped run leaves nothing behind).
@@ -95,6 +54,7 @@ describe.skipIf(NOT_SET_UP)('the extension in VS Code (code-server + Chromium)',
   let WS_A = ''; // test A's folder (breakpoints are kept per folder: keep A's and B's apart)
   let WS_B = '';
   let WS_C = ''; // test C's (its data breakpoint stays out of B's folder)
+  let WS_D = ''; // test D's: the Linux recording, the kernel's sources under linux/ (a sourceMap)
   let server: ChildProcess | undefined;
   let serverLog = '';
   let oops = ''; // the recording's console output
@@ -127,6 +87,7 @@ describe.skipIf(NOT_SET_UP)('the extension in VS Code (code-server + Chromium)',
     WS_A = path.join(tmp, 'ws-host');
     WS_B = path.join(tmp, 'ws-ui');
     WS_C = path.join(tmp, 'ws-watch');
+    WS_D = path.join(tmp, 'ws-linux');
     const CONFIG = path.join(tmp, 'host-config.json');
     const recorded = samsaraAsync(['record', '-o', REC, '--harts', '2', '--clock', 'virtual', '--append', 'seed=5', DEMO], { timeoutMs: 120_000 });
     recorded.catch(() => {}); // awaited below, after code-server and Chromium are up
@@ -419,60 +380,213 @@ describe.skipIf(NOT_SET_UP)('the extension in VS Code (code-server + Chromium)',
       await page.context().close();
     }
   }, TEST_TIMEOUT);
-});
 
-/**
- * F1 → "Debug: Start Debugging" (clicked by its exact label: Enter could run the highlighted
- * "Debug: Select and Start Debugging", which asks for a configuration) until the debug toolbar is
- * there. Right after the explorer renders, the palette may not have the debug commands yet
- * (research: the palette race), so a try that does not bring up the toolbar is retried. If a
- * configuration picker comes up anyway, "Samsara Replay" (launch.json's) is picked.
- */
-/** Run a command from the palette by its title; `input` answers the input box it opens. */
-async function runCommand(page: Page, title: string, input?: string): Promise<void> {
-  const widget = page.locator('.quick-input-widget');
-  const row = widget.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: title }) }).first();
-  for (let attempt = 1; ; attempt++) {
-    if (await widget.isVisible()) await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    await widget.locator('input').fill(`>${title}`);
-    if (await row.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) break;
-    if (attempt === 5) throw new Error(`no command "${title}" in the palette`);
-  }
-  await row.click();
-  if (input === undefined) return;
-  // The command's own input box replaces the palette's in the same widget: wait for the palette's
-  // `>title` to go.
-  const box = widget.locator('input');
-  await until(`the input box of "${title}"`, async () => ((await box.isVisible()) && !(await box.inputValue()).startsWith('>') ? true : undefined), 10_000);
-  await box.fill(input);
-  await page.keyboard.press('Enter');
-}
+  it.skipIf(!LINUX)('D: the program\'s data on the Linux recording: do_sys_openat2\'s arguments, how expanded, a watch, a hover, and Break on Value Change then Reverse', async () => {
+    const guest = LINUX!;
+    const t0 = Date.now();
+    const stamp = (what: string): void => console.log(`e2e D: ${what} at ${Date.now() - t0} ms`);
+    const rec = sharedRecording(['--harts', '2', '--append', 'console=ttyS0', '--drive', guest.disk], guest.image).file;
+    stamp(`Linux recording ${rec}`);
+    // The kernel was built out of tree (O=): its DWARF names the sources by the absolute path of the
+    // tree that the build folder's `source` link points to. The workspace holds them as linux/ (a
+    // link), and the launch maps the build's path there, as a developer whose tree moved does.
+    const kernelTree = fs.realpathSync(path.join(path.dirname(guest.vmlinux), 'source'));
+    const openC = path.join(WS_D, 'linux/fs/open.c');
+    fs.mkdirSync(WS_D, { recursive: true });
+    fs.symlinkSync(kernelTree, path.join(WS_D, 'linux'));
+    // The linux/ tree is 70,000 files: keep the file watcher and search out of it.
+    writeJson(path.join(WS_D, '.vscode/settings.json'), { ...SETTINGS, 'files.watcherExclude': { '**/linux/**': true }, 'search.exclude': { '**/linux/**': true }, 'search.followSymlinks': false });
+    writeJson(path.join(WS_D, '.vscode/launch.json'), {
+      version: '0.2.0',
+      configurations: [{ type: 'samsara', request: 'launch', name: 'Samsara Replay', recording: rec, program: guest.vmlinux, sourceMap: { [kernelTree]: '${workspaceFolder}/linux' }, stopOnEntry: false }],
+    });
+    // Lines of fs/open.c (6.1): the signature of do_sys_openat2, its call of get_unused_fd_flags
+    // (after getname: `tmp` is the kernel's copy of the file name), and the store of the open flags
+    // in build_open_flags.
+    const lines = fs.readFileSync(openC, 'utf8').split('\n');
+    const lineOf = (re: RegExp, from = 0): number => {
+      const i = lines.findIndex((l, n) => n >= from && re.test(l));
+      expect(i, `${re} in ${openC}`).toBeGreaterThanOrEqual(0);
+      return i + 1;
+    };
+    const signature = lineOf(/^static long do_sys_openat2\(int dfd,/);
+    const afterGetname = lineOf(/^\tfd = get_unused_fd_flags\(how->flags\);/, signature);
+    const openFlagStore = lineOf(/^\top->open_flag = flags;/);
 
-async function startDebugging(page: Page, toolbarButton: Locator): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  const widget = page.locator('.quick-input-widget');
-  const row = (label: RegExp): Locator => widget.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: label }) }).first();
-  const shown = (l: Locator, timeout: number): Promise<boolean> => l.waitFor({ state: 'visible', timeout }).then(() => true, () => false);
-  for (let attempt = 1; ; attempt++) {
-    if (await widget.isVisible()) await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    const input = widget.locator('input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill('>Debug: Start Debugging');
-    const command = row(/^Debug: Start Debugging$/);
-    if (await shown(command, 5_000)) {
-      await command.click();
-      const picker = row(/^Samsara Replay$/);
-      const started = await Promise.race([
-        toolbarButton.waitFor({ state: 'visible', timeout: 15_000 }).then(() => true, () => false),
-        picker.waitFor({ state: 'visible', timeout: 15_000 }).then(() => 'picker' as const, () => false),
-      ]);
-      if (started === 'picker') {
-        await picker.click();
-        if (await shown(toolbarButton, 15_000)) return;
-      } else if (started) return;
+    const { page, log } = await openPage('linux');
+    const shots: string[] = [];
+    const shot = async (name: string): Promise<void> => {
+      const file = path.join(tmp, `linux-${shots.length + 1}-${name}.png`);
+      await page.screenshot({ path: file });
+      shots.push(file);
+    };
+    const labels = (list: Locator): Promise<string[]> => list.locator('.monaco-list-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
+    const variables = page.locator('.debug-variables');
+    const variable = (name: string): Locator => variables.locator(`.monaco-list-row[aria-label^="${name}, value "]`);
+    const valueOf = async (name: string): Promise<string> => (await variable(name).getAttribute('aria-label'))!.slice(`${name}, value `.length);
+    const callStack = page.locator('.debug-call-stack');
+    /** The top frame of the hart whose row says `paused` ("Paused on breakpoint"): the row after it. */
+    const topFrame = (paused: string, frame: RegExp, timeout: number): Promise<string> =>
+      until(`the call stack to show a hart "${paused}" in ${frame}`, async () => {
+        const rows = await labels(callStack);
+        const i = rows.findIndex((r) => r.startsWith('Thread ') && r.endsWith(paused));
+        return i >= 0 && frame.test(rows[i + 1] ?? '') ? rows[i + 1] : undefined;
+      }, timeout).catch(async (e) => {
+        throw new Error(`${e.message}; call stack: ${JSON.stringify(await labels(callStack))}`);
+      });
+    const status = page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: /\d[\d,]* \/ \d[\d,]*/ });
+    const position = async (): Promise<number> => Number(/(\d[\d,]*) \//.exec(await status.first().innerText())![1].replace(/,/g, ''));
+    try {
+      await page.goto(workbenchUrl(WS_D));
+      await page.locator('.explorer-folders-view').waitFor({ state: 'visible', timeout: 90_000 });
+      stamp('workbench rendered');
+
+      // A function breakpoint, typed into the Breakpoints view: its title's "Add Function Breakpoint".
+      await runCommand(page, 'Focus on Breakpoints View');
+      const breakpointsHeader = page.locator('.pane-header', { hasText: /^Breakpoints$/i });
+      await breakpointsHeader.hover();
+      await breakpointsHeader.locator('[aria-label="Add Function Breakpoint"]').click();
+      const functionInput = page.locator('.debug-breakpoints .monaco-inputbox input');
+      await functionInput.waitFor({ state: 'visible', timeout: 10_000 });
+      await functionInput.fill('do_sys_openat2');
+      await page.keyboard.press('Enter');
+      const breakpoints = page.locator('.debug-breakpoints');
+      await until('the Breakpoints view to list do_sys_openat2', async () => ((await labels(breakpoints)).includes('do_sys_openat2, Function Breakpoint') ? true : undefined), 10_000);
+
+      // The launch runs to the first call, init's open of /etc/motd (guests/linux/init.c), on hart 1.
+      const reverse = page.locator('.debug-toolbar [aria-label="Reverse"]');
+      await startDebugging(page, reverse);
+      const entry = await topFrame('Paused on breakpoint', /^Stack Frame do_sys_openat2, line \d+, open\.c$/, 120_000);
+      const atEntry = await position();
+      stamp(`stopped: ${entry}, position ${atEntry}`);
+      // fs/open.c is open in the editor, from the workspace's linux/ (the sourceMap): the
+      // breadcrumbs show the folders under the workspace.
+      await until('the editor on linux/fs/open.c', async () => ((await page.locator('.tabs-container .tab.active').innerText().catch(() => '')).includes('open.c') && (await page.locator('.breadcrumbs-control').first().innerText().catch(() => '')).replace(/\s+/g, ' ').includes('linux fs open.c') ? true : undefined), 30_000);
+
+      // 1. Variables: Arguments (the first scope, expanded) shows dfd, filename and how.
+      for (const name of ['dfd', 'filename', 'how']) await variable(name).waitFor({ state: 'visible', timeout: 30_000 });
+      expect(await valueOf('dfd')).toBe('-100'); // AT_FDCWD: open() is openat(AT_FDCWD, ...)
+      expect(await valueOf('filename')).toMatch(/^0x[0-9a-f]+ "\/etc\/motd"$/);
+      expect(await valueOf('how')).toMatch(/^0x[0-9a-f]{16}$/);
+      await shot('arguments');
+      // 2. Expanding how shows struct open_how's fields.
+      await variable('how').click();
+      for (const name of ['flags', 'mode', 'resolve']) await variable(name).waitFor({ state: 'visible', timeout: 30_000 });
+      const scope = await labels(variables);
+      expect(scope.slice(scope.indexOf('Scope Arguments'), scope.indexOf('Scope Arguments') + 7).map((l) => l.split(',')[0])).toEqual(['Scope Arguments', 'dfd', 'filename', 'how', 'flags', 'mode', 'resolve']);
+      for (const name of ['flags', 'mode', 'resolve']) expect(await valueOf(name), name).toMatch(/^\d+$/);
+      stamp(`Variables: ${scope.filter((l) => l.includes(', value ')).join('; ')}`);
+      await shot('how-expanded');
+
+      // 3. Hovering dfd in the editor (in the signature, a few lines above the stop): the token's box
+      // from the editor's rendered line, then the debug hover's text.
+      // (Browser code, as a string: the test is compiled without the DOM's types.)
+      const box = await page.evaluate<{ x: number; y: number; width: number; height: number; text: string } | null>(`(() => {
+        for (const line of document.querySelectorAll('.part.editor .monaco-editor .view-line')) {
+          const m = /static\\s+long\\s+do_sys_openat2\\(int\\s+dfd\\b/.exec(line.textContent);
+          if (!m) continue;
+          const at = m.index + m[0].length - 3;
+          const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+          let offset = 0;
+          for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+            const length = n.textContent.length;
+            if (at >= offset && at + 3 <= offset + length) {
+              const range = document.createRange();
+              range.setStart(n, at - offset);
+              range.setEnd(n, at - offset + 3);
+              const r = range.getBoundingClientRect();
+              return { x: r.x, y: r.y, width: r.width, height: r.height, text: range.toString() };
+            }
+            offset += length;
+          }
+        }
+        return null;
+      })()`);
+      expect(box, 'the line "static long do_sys_openat2(int dfd," rendered in the editor').not.toBeNull();
+      expect(box!.text).toBe('dfd');
+      await page.mouse.move(box!.x + box!.width / 2, box!.y + box!.height / 2);
+      const hover = page.locator('.debug-hover-widget');
+      await hover.waitFor({ state: 'visible', timeout: 15_000 });
+      const hovered = await until('the hover to show a value', async () => (await hover.innerText()).trim() || undefined, 10_000);
+      expect(hovered).toBe('-100');
+      stamp(`hover over dfd: ${hovered}`);
+      await shot('hover-dfd');
+      await page.mouse.move(5, 500);
+      await page.keyboard.press('Escape');
+      await hover.waitFor({ state: 'hidden', timeout: 10_000 });
+
+      // On, after getname: a line breakpoint (Go to Line, F9) and Continue.
+      await page.keyboard.press('F1');
+      await page.locator('.quick-input-widget input').fill(`:${afterGetname}`);
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+      await page.keyboard.press('F9');
+      await until(`the Breakpoints view to list open.c ${afterGetname}`, async () => ((await labels(breakpoints)).includes(`open.c ${afterGetname}, ${openC}`) ? true : undefined), 10_000);
+      await page.locator('.debug-toolbar [aria-label^="Continue"]').click();
+      const after = await topFrame('Paused on breakpoint', new RegExp(`^Stack Frame do_sys_openat2, line ${afterGetname}, open\\.c$`), 60_000);
+      const atGetname = await until('the position to move on', async () => ((await position()) > atEntry ? position() : undefined), 30_000);
+      stamp(`continued: ${after}, position ${atGetname}`);
+
+      // 4. A Watch of the file name: the view's "Add Expression". In do_sys_openat2 `filename` is the
+      // user's `const char *`; its `struct filename` (with the member `name`) is `tmp`, getname's copy.
+      const watchHeader = page.locator('.pane-header', { hasText: /^Watch$/i });
+      await watchHeader.hover();
+      await watchHeader.locator('[aria-label="Add Expression"]').click();
+      const watchInput = page.locator('.debug-watch .monaco-inputbox input');
+      await watchInput.waitFor({ state: 'visible', timeout: 10_000 });
+      await watchInput.fill('tmp->name');
+      await page.keyboard.press('Enter');
+      const watch = page.locator('.debug-watch');
+      const watched = await until('the watch of tmp->name to show a value', async () => (await labels(watch)).find((l) => /^tmp->name, value 0x/.test(l)), 30_000);
+      expect(watched).toMatch(/^tmp->name, value 0x[0-9a-f]{16} "\/etc\/motd"$/);
+      stamp(`Watch: ${watched}`);
+      await shot('watch');
+
+      // 5. Break on Value Change on a local in memory: op.open_flag (struct open_flags op, on the
+      // stack), from the Variables view's context menu.
+      const argumentsScope = variables.locator('.monaco-list-row[aria-label="Scope Arguments"]');
+      if ((await argumentsScope.getAttribute('aria-expanded')) === 'true') await argumentsScope.click(); // room for Locals
+      const locals = variables.locator('.monaco-list-row[aria-label="Scope Locals"]');
+      if ((await locals.getAttribute('aria-expanded')) !== 'true') await locals.click();
+      await variable('op').click();
+      await variable('open_flag').waitFor({ state: 'visible', timeout: 30_000 });
+      const openFlag = await valueOf('open_flag');
+      expect(openFlag).toMatch(/^\d+$/);
+      await variable('open_flag').click({ button: 'right' });
+      const menuItem = page.locator('.context-view .monaco-menu .action-item', { hasText: /^Break on Value Change$/ });
+      await menuItem.waitFor({ state: 'visible', timeout: 10_000 });
+      await shot('break-on-value-change');
+      await menuItem.click();
+      const dataBreakpoint = await until('the Breakpoints view to list the data breakpoint', async () => (await labels(breakpoints)).find((l) => l.endsWith('Data Breakpoint')), 10_000);
+      expect(dataBreakpoint).toMatch(/^op\.open_flag \(4 bytes at 0x[0-9a-f]+\), Data Breakpoint$/);
+      stamp(`data breakpoint: ${dataBreakpoint} (open_flag = ${openFlag})`);
+
+      // 6. Reverse: back to the last write of op.open_flag, build_open_flags' `op->open_flag = flags;`
+      // on the same hart, earlier than the stop and later than the entry.
+      await reverse.click();
+      const writer = await topFrame('Paused on data breakpoint', /^Stack Frame build_open_flags, line \d+, open\.c$/, 90_000);
+      expect(writer).toBe(`Stack Frame build_open_flags, line ${openFlagStore}, open.c`);
+      const atWrite = await until('the position to move back', async () => ((await position()) < atGetname ? position() : undefined), 30_000);
+      expect(atWrite).toBeGreaterThan(atEntry);
+      // The Debug Console says which write, where; the Variables view shows the writer's `flags`, the
+      // value it stored.
+      const address = /at (0x[0-9a-f]+)\)/.exec(dataBreakpoint)![1];
+      const said = await until('the Debug Console to name the write', async () => new RegExp(`write of ${address} by hart \\d+ \\(position ${atWrite}\\)`).exec(await page.locator('.repl').innerText())?.[0], 30_000);
+      const stored = await until('the Locals of build_open_flags to show flags', async () => {
+        const rows = await labels(variables);
+        const at = rows.indexOf('Scope Locals');
+        return at < 0 ? undefined : rows.slice(at).find((l) => l.startsWith('flags, value '));
+      }, 30_000);
+      expect(stored).toBe(`flags, value ${openFlag}`);
+      stamp(`Debug Console: ${said}; Locals: ${stored}`);
+      stamp(`Reverse: ${writer}, position ${atWrite} (entry ${atEntry}, stop ${atGetname})`);
+      await shot('reverse-to-write');
+    } catch (e) {
+      await shot('failure').catch(() => {});
+      throw new Error(`${(e as Error).message}\nscreenshots: ${shots.join(', ')}; browser console: ${log}; code-server log: ${path.join(tmp, 'code-server.log')}`);
+    } finally {
+      console.log(`e2e D: screenshots ${shots.join(' ')}`);
+      await page.context().close();
     }
-    if (Date.now() > deadline) throw new Error(`the debug toolbar did not appear after ${attempt} tries of "Debug: Start Debugging"`);
-  }
-}
+  }, TEST_TIMEOUT);
+});
