@@ -45,6 +45,8 @@ export class FrameData {
   readonly memory: Memory;
   private readonly entry: StackEntry;
   private scopeList?: VariableScope[];
+  /** Why the scopes at this pc could not be read: shown in their place. */
+  private scopeError?: DwarfError;
   private contextCache?: ExpressionContext;
   private callerCache?: { data?: FrameData; reason?: string };
 
@@ -65,8 +67,9 @@ export class FrameData {
     try {
       chain = this.program.scopesAt(this.entry.lookupPc);
     } catch (e) {
-      if (e instanceof DwarfError) return (this.scopeList = []);
-      throw e;
+      if (!(e instanceof DwarfError)) throw e;
+      this.scopeError = e;
+      return (this.scopeList = []);
     }
     const parts: VariableScope[][] = [[]];
     for (const s of chain) {
@@ -97,8 +100,14 @@ export class FrameData {
     }
   }
 
+  /** Bad DWARF where the scopes should be: one entry that says so, in place of the variables. */
+  private scopeProblem(): NamedValue[] {
+    return this.scopeError ? [{ name: '<error>', value: { type: { kind: 'void', id: -2 }, unavailable: `bad DWARF: ${this.scopeError.message}` } }] : [];
+  }
+
   /** The function's formal parameters, in order. */
   arguments(): NamedValue[] {
+    if (this.scopes().length === 0 && this.scopeError) return this.scopeProblem();
     const fn = this.functionScope();
     return (fn?.variables ?? []).filter((v) => v.parameter).map((v) => ({ name: v.name, value: this.read(v), evaluateName: v.name }));
   }
@@ -108,6 +117,7 @@ export class FrameData {
    * declares again is shown, in the outer block, as "name (shadowed)".
    */
   locals(): NamedValue[] {
+    if (this.scopes().length === 0 && this.scopeError) return this.scopeProblem();
     const out: NamedValue[] = [];
     const seen = new Set<string>();
     for (const scope of this.scopes()) {

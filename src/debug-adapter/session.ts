@@ -238,8 +238,9 @@ export class SamsaraSession extends DebugSession {
     const list: UserBreakpoint[] = [];
     const out = a.breakpoints.map((b): DebugProtocol.Breakpoint => {
       const id = breakpoints.newId();
-      const address = symbols?.resolve(b.name);
-      if (address === undefined) return { id, verified: false, message: symbols ? `no function '${b.name}'` : 'no symbols: set "program" in the launch configuration' };
+      const symbol = symbols?.resolve(b.name);
+      if (symbol === undefined) return { id, verified: false, message: symbols ? `no function '${b.name}'` : 'no symbols: set "program" in the launch configuration' };
+      const address = symbols!.functionEntry(symbol);
       list.push({ id, addresses: [address], condition: b.condition || undefined });
       const line = symbols?.stopLine(address);
       return { id, verified: true, instructionReference: hex(address), ...(line && { line: line.line, source: this.source(line.file) }) };

@@ -137,6 +137,23 @@ export class KernelSymbols implements Symbolizer {
     return { address, symbol, frames };
   }
 
+  /**
+   * Where a function's code described by the DWARF starts, for a symbol's address: the address itself
+   * when the DWARF has a function there; else the start of a function's range a few bytes on, as
+   * kernels built with ftrace's patchable entries have it (-fpatchable-function-entry: the symbol is
+   * on the NOPs before DW_AT_low_pc, where no scope of the function holds the pc).
+   */
+  functionEntry(address: bigint): bigint {
+    const info = this.debugInfo();
+    if (!info || info.functionAt(address)) return address;
+    const size = this.symtab.lookup(address)?.size ?? 0n;
+    for (let ahead = 2n; ahead <= 32n && ahead < size; ahead += 2n) {
+      const f = info.functionAt(address + ahead)?.fn;
+      if (f?.ranges.some(([lo]) => lo === address + ahead)) return address + ahead;
+    }
+    return address;
+  }
+
   frames(address: bigint): SourceFrame[] {
     return this.locate(address).frames;
   }
