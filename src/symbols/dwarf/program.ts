@@ -7,7 +7,7 @@ import { DebugInfo } from './info';
 import { CompileUnit, Die } from './dies';
 import { FunctionType, CType, LocationDescription, Variable, VariableScope } from './model';
 import { NameIndex, TypeKind } from './names';
-import { TypeReader } from './types';
+import { sizeOf, TypeReader } from './types';
 import { FileName, LocationAt, locationAt, VariableReader } from './variables';
 import { DwarfSections } from './sections';
 
@@ -23,6 +23,9 @@ export interface UnitInfo {
   readonly addrBase: number;
   readonly name?: string;
 }
+
+/** How many definitions of one name findVariable weighs (a name defined more often is corrupt or odd). */
+const MAX_DEFINITIONS = 16;
 
 export class ProgramData {
   readonly types: TypeReader;
@@ -65,10 +68,30 @@ export class ProgramData {
       }
     }
     const index = this.index();
-    const offset = NameIndex.pick(index.externals.get(name), unit) ?? NameIndex.pick(index.statics.get(name), unit);
-    if (offset === undefined) return undefined;
-    const { unit: u, die } = this.entry(offset);
-    return this.variables.variable(u, die);
+    return this.bestDefinition(index.externals.get(name), unit) ?? this.bestDefinition(index.statics.get(name), unit);
+  }
+
+  /**
+   * Of a name's definitions, the one gdb prints: pc's unit first, and one with a location and a
+   * complete type before one without. (An extern `const char linux_banner[]` can be defined twice
+   * at one address: by a DW_AT_specification entry whose type is the declaration's unsized
+   * `const char []`, and by one that gives the sized type; only the sized one prints the string.)
+   */
+  private bestDefinition(offsets: number[] | undefined, unit: CompileUnit | undefined): Variable | undefined {
+    if (!offsets?.length) return undefined;
+    const inUnit = (o: number): boolean => unit !== undefined && o >= unit.offset && o < unit.end;
+    const ordered = [...offsets.filter(inUnit), ...offsets.filter((o) => !inUnit(o))].slice(0, MAX_DEFINITIONS);
+    let first: Variable | undefined;
+    let located: Variable | undefined;
+    for (const offset of ordered) {
+      const { unit: u, die } = this.entry(offset);
+      const v = this.variables.variable(u, die);
+      first ??= v;
+      if (v.location.kind === 'none') continue;
+      located ??= v;
+      if (sizeOf(v.type) !== undefined) return v;
+    }
+    return located ?? first;
   }
 
   /** A function with code, by name: its entry address and type. */
