@@ -269,9 +269,15 @@ function formatStruct(v: TypedValue, s: StructType, c: Context, depth: number): 
 function formatArray(v: TypedValue, c: Context, depth: number): string {
   const s = strip(v.type);
   if (s.kind !== 'array') throw new ValueError('not an array');
-  // An unknown bound (a flexible array member): gdb prints its address.
-  if (s.count === undefined || !v.bytes) return v.address === undefined ? '{}' : `${hex(v.address)}${symbolText(v.address, c)}`;
   const size = sizeOf(s.element);
+  // c-valprint.c c_value_print_array: an array of no length (an unknown bound, a flexible array
+  // member, GCC's `[0]`) prints "like pointer to first elt" (print_unpacked_pointer): its address
+  // and symbol, and for chars the string there.
+  if (s.count === undefined || s.count === 0 || size === 0 || !v.bytes) {
+    if (v.address === undefined) return '{}';
+    const text = `${hex(v.address)}${symbolText(v.address, c)}`;
+    return isCharType(s.element) && v.address !== 0n ? `${text} ${readString(v.address, c)}` : text;
+  }
   if (size === undefined) throw new ValueError(`array of ${typeName(s.element)}: elements of unknown size`);
   const count = s.count;
   if (isCharType(s.element) && isAvailable(v)) {
