@@ -85,7 +85,8 @@ function gdbPrints(file: string, expressions: string[]): string[] {
   const args = ['-nx', '-batch', '-iex', 'set auto-load no', '-ex', 'set width 0', '-ex', 'set pagination off'];
   expressions.forEach((e, i) => args.push('-ex', `echo @@${i}\\n`, '-ex', `print ${e}`));
   const r = spawnSync('sh', ['-c', 'ulimit -c 0; exec "$@" 2>&1', 'sh', 'gdb-multiarch', ...args, file],
-    { cwd: tmp, encoding: 'utf8', timeout: 240_000, maxBuffer: 1 << 28 });
+    // gdb's host charset, and so how it prints bytes >= 0x80, follows the locale: UTF-8, as format.ts assumes.
+    { cwd: tmp, encoding: 'utf8', timeout: 240_000, maxBuffer: 1 << 28, env: { ...process.env, LC_ALL: 'C.UTF-8' } });
   if (r.error) throw r.error;
   // gdb's errors (stderr) come through the same stream (2>&1), after their marker.
   const out = new Map<number, string>();

@@ -14,6 +14,7 @@ import {
   bytesOf, hex, integerOf, isAvailable, membersOf, Memory, sizeOf, strip, TypedValue, ValueError,
 } from './value';
 import { formatFloatBits } from './float';
+import { printString } from './strings';
 import { typeName } from './type-name';
 
 export interface FormatOptions {
@@ -169,31 +170,9 @@ function charLiteral(byte: number, quote: string): string {
   return `${quote}${escapeChar(byte, quote)}${quote}`;
 }
 
-/**
- * A string of bytes as gdb's generic_printstr prints it: runs longer than `repeats` as
- * `'c' <repeats N times>`, the rest in double quotes, up to `elements` characters (a run counts
- * whole), `...` when cut or when `forceEllipses` says the string goes on.
- */
+/** A string of bytes as gdb's generic_printstr prints it (strings.ts). */
 function formatString(bytes: Uint8Array, forceEllipses: boolean, c: Context): string {
-  const parts: string[] = [];
-  let quoted = '';
-  let counted = 0;
-  let at = 0;
-  while (counted < c.elements && at < bytes.length) {
-    let run = 1;
-    while (at + run < bytes.length && bytes[at + run] === bytes[at]) run++;
-    if (run > c.repeats) {
-      if (quoted) { parts.push(`"${quoted}"`); quoted = ''; }
-      parts.push(`${charLiteral(bytes[at], "'")} <repeats ${run} times>`);
-    } else {
-      quoted += escapeChar(bytes[at], '"').repeat(run);
-    }
-    counted += run;
-    at += run;
-  }
-  if (quoted) parts.push(`"${quoted}"`);
-  const text = parts.length === 0 ? '""' : parts.join(', ');
-  return forceEllipses || at < bytes.length ? `${text}...` : text;
+  return printString(bytes, forceEllipses, c.elements, c.repeats);
 }
 
 function formatEnum(n: bigint, t: EnumType): string {
