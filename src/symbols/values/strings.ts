@@ -141,7 +141,7 @@ export function printString(bytes: Uint8Array, forceEllipses: boolean, elements:
 /**
  * print_converted_chars_to_obstack's states: SINGLE characters inside one pair of double quotes,
  * a REPEAT as `'c' <repeats N times>`, an INCOMPLETE sequence as `<incomplete sequence ...>` that
- * ends the text (and is printed even when it is what the `elements` limit reached).
+ * ends the text.
  */
 function printConverted(chars: readonly Converted[], repeats: number): string {
   let out = '';
