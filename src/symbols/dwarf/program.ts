@@ -106,6 +106,18 @@ export class ProgramData {
     return { address: ranges[0][0], type: this.types.functionType(u, die) };
   }
 
+  /**
+   * The function whose code holds pc as gdb's find_pc_sect_function finds it: the subprogram (not
+   * an inlined call) named through DW_AT_abstract_origin or DW_AT_specification (3.3.8.3), and
+   * its entry pc as gdb's BLOCK_ENTRY_PC takes it: DW_AT_low_pc, or the start of the first range
+   * of DW_AT_ranges (2.17.3).
+   */
+  functionAt(pc: bigint): { name: string; entryPc: bigint } | undefined {
+    const found = this.info.functionAt(pc);
+    const first = found?.fn.ranges[0];
+    return found && first && found.fn.name !== '??' ? { name: found.fn.name, entryPc: first[0] } : undefined;
+  }
+
   /** A type by name, of one kind or the first kind that has it (typedef, struct, union, enum, base). */
   findType(name: string, kind?: TypeKind, pc?: bigint): CType | undefined {
     const unit = pc === undefined ? undefined : this.info.unitAt(pc);

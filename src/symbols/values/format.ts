@@ -7,42 +7,25 @@
 // unreadable struct is one error, not a struct of errors; a pointer's string is read afterwards,
 // and an unreadable one prints as `<error: ...>` after the pointer.
 
-import { ElfSymbol, SectionHeader } from '../../elf/elf';
 import { CType, EnumType, StructType } from '../dwarf/model';
-import { SymbolTable } from '../symtab';
 import {
   bytesOf, hex, integerOf, isAvailable, membersOf, Memory, sizeOf, strip, TypedValue, ValueError,
 } from './value';
 import { formatFloatBits } from './float';
 import { printString } from './strings';
+import { Symbolize } from './symbolic';
 import { typeName } from './type-name';
 
+export { gdbSymbolizer } from './symbolic';
+export type { FunctionAt, Symbolize } from './symbolic';
+
 export interface FormatOptions {
-  /** The symbol an address is in, as `<name+offset>` shows it (SymbolTable.lookup fits). */
-  symbolize?(address: bigint): { name: string; offset: bigint } | undefined;
+  /** The symbol an address is in, as `<name+offset>` shows it (gdbSymbolizer; SymbolTable.lookup fits). */
+  symbolize?: Symbolize;
   /** `set print elements`: 200. */
   elements?: number;
   /** `set print repeats`: 10. */
   repeats?: number;
-}
-
-const SHF_EXECINSTR = 0x4n;
-
-/**
- * FormatOptions.symbolize as gdb's `print symbol` names an address (printcmd.c
- * build_address_symbolic): the minimal symbol that holds it, except an unsized one outside code
- * (a linker script's `__start_init_task`), which gdb does not use for data.
- */
-export function gdbSymbolizer(table: SymbolTable, symbols: readonly ElfSymbol[], sections: readonly SectionHeader[]): FormatOptions['symbolize'] {
-  const unsizedData = new Set<string>();
-  for (const s of symbols) {
-    const section = sections[s.shndx];
-    if (s.size === 0n && section && (section.flags & SHF_EXECINSTR) === 0n) unsizedData.add(`${s.name}@${s.value}`);
-  }
-  return (address) => {
-    const hit = table.lookup(address);
-    return hit && !unsizedData.has(`${hit.name}@${hit.address}`) ? hit : undefined;
-  };
 }
 
 /** gdb's max-value-size: a value larger than this is not read. */
@@ -200,7 +183,8 @@ function isFlagEnum(t: EnumType): boolean {
 function symbolText(address: bigint, c: Context): string {
   const hit = c.symbolize?.(address);
   if (!hit) return '';
-  return hit.offset === 0n ? ` <${hit.name}>` : ` <${hit.name}+${hit.offset}>`;
+  // printcmd.c print_address_symbolic: the offset as `%+d`.
+  return hit.offset === 0n ? ` <${hit.name}>` : ` <${hit.name}${hit.offset > 0n ? '+' : ''}${hit.offset}>`;
 }
 
 function formatPointer(v: TypedValue, c: Context): string {
