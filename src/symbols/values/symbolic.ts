@@ -43,7 +43,7 @@ export function gdbSymbolizer(table: SymbolTable, symbols: readonly ElfSymbol[],
     }
     if (!minimal) return undefined;
     return { name: adaDecode(minimal.name) ?? minimal.name, offset: minimal.offset };
-  }; 
+  };
 }
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
