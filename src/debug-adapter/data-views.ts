@@ -39,7 +39,7 @@ export class DataViews {
   private readonly format: FormatOptions;
 
   constructor(private readonly d: Debuggee, private readonly registers: HartValues, private readonly symbols?: KernelSymbols) {
-    this.format = symbols ? { symbolize: gdbSymbolizer(symbols.symtab, symbols.elf.symbols(), symbols.elf.sections) } : {};
+    this.format = symbols ? { symbolize: gdbSymbolizer(symbols.symtab, symbols.elf.symbols(), symbols.elf.sections, symbols.program) } : {};
   }
 
   /** Forget every reference: the machine moved. */
@@ -127,7 +127,11 @@ export class DataViews {
     const memory = hartMemory(this.d, hart);
     let result: string;
     try {
-      result = print ? formatPrint(value, memory, this.format) : preview(value, memory, PREVIEW_CHARS, this.format);
+      // A struct or union is cut to one line (its members expand); anything else is gdb's whole text,
+      // which `print elements` bounds.
+      const kind = strip(value.type).kind;
+      const aggregate = kind === 'struct' || kind === 'union' || kind === 'class';
+      result = print ? formatPrint(value, memory, this.format) : aggregate ? preview(value, memory, PREVIEW_CHARS, this.format) : formatValue(value, memory, this.format);
     } catch (e) {
       if (!(e instanceof ValueError)) throw e;
       result = `<error: ${e.message}>`;

@@ -12,10 +12,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ElfFile, parseElf } from '../../src/elf/elf';
 import { ProgramData } from '../../src/symbols/dwarf/program';
 import { dwarfSections } from '../../src/symbols/dwarf/sections';
-import { SymbolTable } from '../../src/symbols/symtab';
+import { VOID } from '../../src/symbols/dwarf/types';
+import { isLocalLabel, SymbolTable } from '../../src/symbols/symtab';
 import { formatPrint, gdbSymbolizer } from '../../src/symbols/values/format';
 import {
-  deref, elementOf, memberOf, membersOf, Memory, strip, TypedValue, ValueError,
+  deref, elementOf, fromInteger, memberOf, membersOf, Memory, pointerTo, strip, TypedValue, ValueError,
 } from '../../src/symbols/values/value';
 import { requireLinuxGuest, requireTool } from '../cli/helpers';
 
@@ -85,7 +86,8 @@ function gdbPrints(file: string, expressions: string[]): string[] {
   const args = ['-nx', '-batch', '-iex', 'set auto-load no', '-ex', 'set width 0', '-ex', 'set pagination off'];
   expressions.forEach((e, i) => args.push('-ex', `echo @@${i}\\n`, '-ex', `print ${e}`));
   const r = spawnSync('sh', ['-c', 'ulimit -c 0; exec "$@" 2>&1', 'sh', 'gdb-multiarch', ...args, file],
-    { cwd: tmp, encoding: 'utf8', timeout: 240_000, maxBuffer: 1 << 28 });
+    // gdb's host charset, and so how it prints bytes >= 0x80, follows the locale: UTF-8, as format.ts assumes.
+    { cwd: tmp, encoding: 'utf8', timeout: 240_000, maxBuffer: 1 << 28, env: { ...process.env, LC_ALL: 'C.UTF-8' } });
   if (r.error) throw r.error;
   // gdb's errors (stderr) come through the same stream (2>&1), after their marker.
   const out = new Map<number, string>();
@@ -106,7 +108,7 @@ function compare(file: string, expressions: string[]): { agreed: number; disagre
   const elf = parseElf(fs.readFileSync(file));
   const program = ProgramData.fromSections(dwarfSections(elf));
   const memory = elfMemory(elf);
-  const symbolize = gdbSymbolizer(new SymbolTable(elf.symbols(), elf.sections), elf.symbols(), elf.sections);
+  const symbolize = gdbSymbolizer(new SymbolTable(elf.symbols(), elf.sections), elf.symbols(), elf.sections, program);
   const gdb = gdbPrints(file, expressions);
   const disagreements: Disagreement[] = [];
   let agreed = 0;
@@ -184,5 +186,33 @@ describe.skipIf(!vmlinux)('formatPrint against gdb-multiarch on vmlinux (DWARF 4
     report('vmlinux', r);
     expect(expressions.length).toBeGreaterThanOrEqual(200);
     expect(r.disagreements).toEqual([]);
+  }, 600_000);
+});
+
+describe.skipIf(!vmlinux)('<symbol> of addresses against gdb-multiarch on vmlinux', () => {
+  it('names code by its DWARF function and data by the ELF symbol as gdb decodes it (clones, .N statics)', () => {
+    const elf = parseElf(fs.readFileSync(vmlinux!));
+    const table = new SymbolTable(elf.symbols(), elf.sections);
+    // ELF symbols whose names carry a compiler suffix (`.part.0`, `.isra.0`, `.constprop.0`, a
+    // static's `.1`, `CSWTCH.184`), code and data, sampled evenly, and a plain one for each; each
+    // at its start and a few bytes in.
+    const named = elf.symbols().filter((x) => x.name.includes('.') && !isLocalLabel(x.name) && x.value !== 0n && table.lookup(x.value)?.address === x.value)
+      .sort((a, b) => (a.value < b.value ? -1 : 1));
+    const step = Math.max(1, Math.floor(named.length / 120));
+    const sample = named.filter((_, i) => i % step === 0);
+    const plain = sample.map((x) => table.lookup(x.value + (x.size > 0n ? x.size : 8n))).filter((h) => h !== undefined).map((h) => h!.address);
+    const addresses = [...sample.map((x) => x.value), ...sample.map((x) => x.value + 6n), ...plain];
+    const expressions = addresses.map((a) => `(void *)0x${a.toString(16)}`);
+    const gdb = gdbPrints(vmlinux!, expressions);
+    const symbolize = gdbSymbolizer(table, elf.symbols(), elf.sections, ProgramData.fromSections(dwarfSections(elf)));
+    const memory = elfMemory(elf);
+    const disagreements: Disagreement[] = [];
+    addresses.forEach((a, i) => {
+      const ours = formatPrint(fromInteger(pointerTo(VOID), a), memory, { symbolize });
+      if (ours !== gdb[i]) disagreements.push({ expression: expressions[i], gdb: gdb[i], ours });
+    });
+    report('vmlinux <symbol>', { agreed: addresses.length - disagreements.length, disagreements });
+    expect(expressions.length).toBeGreaterThanOrEqual(300);
+    expect(disagreements).toEqual([]);
   }, 600_000);
 });

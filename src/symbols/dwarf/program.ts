@@ -8,7 +8,7 @@ import { DebugInfo } from './info';
 import { CompileUnit, Die } from './dies';
 import { FunctionType, CType, LocationDescription, Variable, VariableScope } from './model';
 import { NameIndex, TypeKind } from './names';
-import { TypeReader } from './types';
+import { sizeOf, TypeReader } from './types';
 import { FileName, LocationAt, locationAt, VariableReader } from './variables';
 import { DwarfSections } from './sections';
 
@@ -28,6 +28,9 @@ export interface UnitInfo {
   readonly addrBase: number;
   readonly name?: string;
 }
+
+/** How many definitions of one name findVariable weighs (a name defined more often is corrupt or odd). */
+const MAX_DEFINITIONS = 16;
 
 export class ProgramData {
   readonly types: TypeReader;
@@ -81,10 +84,30 @@ export class ProgramData {
       }
     }
     const index = this.index();
-    const offset = NameIndex.pick(index.externals.get(name), unit) ?? NameIndex.pick(index.statics.get(name), unit);
-    if (offset === undefined) return undefined;
-    const { unit: u, die } = this.entry(offset);
-    return this.variables.variable(u, die);
+    return this.bestDefinition(index.externals.get(name), unit) ?? this.bestDefinition(index.statics.get(name), unit);
+  }
+
+  /**
+   * Of a name's definitions, the one gdb prints: pc's unit first, and one with a location and a
+   * complete type before one without. (An extern `const char linux_banner[]` can be defined twice
+   * at one address: by a DW_AT_specification entry whose type is the declaration's unsized
+   * `const char []`, and by one that gives the sized type; only the sized one prints the string.)
+   */
+  private bestDefinition(offsets: number[] | undefined, unit: CompileUnit | undefined): Variable | undefined {
+    if (!offsets?.length) return undefined;
+    const inUnit = (o: number): boolean => unit !== undefined && o >= unit.offset && o < unit.end;
+    const ordered = [...offsets.filter(inUnit), ...offsets.filter((o) => !inUnit(o))].slice(0, MAX_DEFINITIONS);
+    let first: Variable | undefined;
+    let located: Variable | undefined;
+    for (const offset of ordered) {
+      const { unit: u, die } = this.entry(offset);
+      const v = this.variables.variable(u, die);
+      first ??= v;
+      if (v.location.kind === 'none') continue;
+      located ??= v;
+      if (sizeOf(v.type) !== undefined) return v;
+    }
+    return located ?? first;
   }
 
   /** A function with code, by name: its entry address and type. */
@@ -97,6 +120,18 @@ export class ProgramData {
     if (!ranges.length) return undefined;
     // The entry pc is DW_AT_low_pc, or the first range's start (DW_AT_entry_pc aside, 3.3.3).
     return { address: ranges[0][0], type: this.types.functionType(u, die) };
+  }
+
+  /**
+   * The function whose code holds pc as gdb's find_pc_sect_function finds it: the subprogram (not
+   * an inlined call) named through DW_AT_abstract_origin or DW_AT_specification (3.3.8.3), and
+   * its entry pc as gdb's BLOCK_ENTRY_PC takes it: DW_AT_low_pc, or the start of the first range
+   * of DW_AT_ranges (2.17.3).
+   */
+  functionAt(pc: bigint): { name: string; entryPc: bigint } | undefined {
+    const found = this.info.functionAt(pc);
+    const first = found?.fn.ranges[0];
+    return found && first && found.fn.name !== '??' ? { name: found.fn.name, entryPc: first[0] } : undefined;
   }
 
   /**

@@ -92,6 +92,21 @@ const num = (v: Value | undefined): bigint | undefined => (v?.kind === 'constant
 const signedValue = (v: Value | undefined): bigint | undefined =>
   v?.kind === 'constant' ? (v.size ? BigInt.asIntN(v.size * 8, v.value) : v.value) : undefined;
 
+/**
+ * An array bound as gdb reads it (dwarf2/read.c read_subrange_type): the constant as a 64-bit
+ * LONGEST (DW_FORM_data1-4 unsigned, data8 its 64 bits, sdata signed), then, because GCC writes
+ * negative bounds in the untyped DW_FORM_dataN (7.5.5), sign-extended from the index type's width
+ * when that type is signed. So a data1 249 is 249, and GCC's zero-length `[0]` (upper bound
+ * 0xffffffffffffffff in data8, or -1 in the index type's width) is -1.
+ */
+function boundValue(v: Value | undefined, index: { signed: boolean; size: number }): bigint | undefined {
+  if (v?.kind !== 'constant') return undefined;
+  let x = v.size === 8 ? BigInt.asIntN(64, v.value) : v.value;
+  const bits = BigInt(Math.min(Math.max(index.size, 1), 8) * 8);
+  if (index.signed && bits < 64n && (BigInt.asUintN(64, x) >> (bits - 1n)) & 1n) x = BigInt.asIntN(64, x | -(1n << (bits - 1n)));
+  return x;
+}
+
 export class TypeReader {
   private readonly memo = new Map<number, CType>();
 
@@ -276,13 +291,11 @@ export class TypeReader {
     const dims = this.dies.children(unit, die).filter((c) => c.tag === DW_TAG_subrange_type || c.tag === DW_TAG_enumeration_type);
     const bound = (d: Die): { count?: number; lowerBound: number } => {
       const at = `.debug_info+${hex(d.offset)}`;
-      const lower = signedValue(d.attributes.get(DW_AT_lower_bound)) ?? 0n;
+      const indexSigned = this.subrangeIndexSigned(d);
+      const lower = boundValue(d.attributes.get(DW_AT_lower_bound), indexSigned) ?? 0n;
       let count: bigint | undefined = num(d.attributes.get(DW_AT_count));
-      const upper = d.attributes.get(DW_AT_upper_bound);
-      if (count === undefined && upper?.kind === 'constant') {
-        // GCC writes a zero-length array's upper bound -1 in an unsigned DW_FORM_dataN.
-        count = signedValue(upper)! - lower + 1n;
-      }
+      const upper = boundValue(d.attributes.get(DW_AT_upper_bound), indexSigned);
+      if (count === undefined && upper !== undefined) count = upper - lower + 1n;
       if (count !== undefined && (count < 0n || count > BigInt(MAX_ELEMENTS))) throw new DwarfError(`${at}: absurd array bound (${count} elements)`);
       return { ...(count !== undefined ? { count: Number(count) } : {}), lowerBound: Number(lower) };
     };
@@ -293,6 +306,17 @@ export class TypeReader {
       return t as ArrayType;
     };
     return make(0);
+  }
+
+  /**
+   * The subrange's index type (its DW_AT_type, 5.13.1) as gdb reads it (read_subrange_index_type):
+   * { signed, size }; with no DW_AT_type, a signed integer the size of an address (DWARF 2's rule).
+   */
+  private subrangeIndexSigned(d: Die): { signed: boolean; size: number } {
+    const t = d.attributes.get(DW_AT_type) ? strip(this.typeOf(d)) : undefined;
+    if (t?.kind === 'base') return { signed: t.encoding === 'signed' || t.encoding === 'signed_char', size: t.size };
+    if (t?.kind === 'enum') return { signed: t.signed, size: t.size };
+    return { signed: true, size: 8 };
   }
 
   /** A subroutine type (5.7.7) or a subprogram's own type (3.3): return type and parameters. */

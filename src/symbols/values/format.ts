@@ -7,41 +7,25 @@
 // unreadable struct is one error, not a struct of errors; a pointer's string is read afterwards,
 // and an unreadable one prints as `<error: ...>` after the pointer.
 
-import { ElfSymbol, SectionHeader } from '../../elf/elf';
 import { CType, EnumType, StructType } from '../dwarf/model';
-import { SymbolTable } from '../symtab';
 import {
   bytesOf, hex, integerOf, isAvailable, membersOf, Memory, sizeOf, strip, TypedValue, ValueError,
 } from './value';
 import { formatFloatBits } from './float';
+import { printString } from './strings';
+import { Symbolize } from './symbolic';
 import { typeName } from './type-name';
 
+export { gdbSymbolizer } from './symbolic';
+export type { FunctionAt, Symbolize } from './symbolic';
+
 export interface FormatOptions {
-  /** The symbol an address is in, as `<name+offset>` shows it (SymbolTable.lookup fits). */
-  symbolize?(address: bigint): { name: string; offset: bigint } | undefined;
+  /** The symbol an address is in, as `<name+offset>` shows it (gdbSymbolizer; SymbolTable.lookup fits). */
+  symbolize?: Symbolize;
   /** `set print elements`: 200. */
   elements?: number;
   /** `set print repeats`: 10. */
   repeats?: number;
-}
-
-const SHF_EXECINSTR = 0x4n;
-
-/**
- * FormatOptions.symbolize as gdb's `print symbol` names an address (printcmd.c
- * build_address_symbolic): the minimal symbol that holds it, except an unsized one outside code
- * (a linker script's `__start_init_task`), which gdb does not use for data.
- */
-export function gdbSymbolizer(table: SymbolTable, symbols: readonly ElfSymbol[], sections: readonly SectionHeader[]): FormatOptions['symbolize'] {
-  const unsizedData = new Set<string>();
-  for (const s of symbols) {
-    const section = sections[s.shndx];
-    if (s.size === 0n && section && (section.flags & SHF_EXECINSTR) === 0n) unsizedData.add(`${s.name}@${s.value}`);
-  }
-  return (address) => {
-    const hit = table.lookup(address);
-    return hit && !unsizedData.has(`${hit.name}@${hit.address}`) ? hit : undefined;
-  };
 }
 
 /** gdb's max-value-size: a value larger than this is not read. */
@@ -169,31 +153,9 @@ function charLiteral(byte: number, quote: string): string {
   return `${quote}${escapeChar(byte, quote)}${quote}`;
 }
 
-/**
- * A string of bytes as gdb's generic_printstr prints it: runs longer than `repeats` as
- * `'c' <repeats N times>`, the rest in double quotes, up to `elements` characters (a run counts
- * whole), `...` when cut or when `forceEllipses` says the string goes on.
- */
+/** A string of bytes as gdb's generic_printstr prints it (strings.ts). */
 function formatString(bytes: Uint8Array, forceEllipses: boolean, c: Context): string {
-  const parts: string[] = [];
-  let quoted = '';
-  let counted = 0;
-  let at = 0;
-  while (counted < c.elements && at < bytes.length) {
-    let run = 1;
-    while (at + run < bytes.length && bytes[at + run] === bytes[at]) run++;
-    if (run > c.repeats) {
-      if (quoted) { parts.push(`"${quoted}"`); quoted = ''; }
-      parts.push(`${charLiteral(bytes[at], "'")} <repeats ${run} times>`);
-    } else {
-      quoted += escapeChar(bytes[at], '"').repeat(run);
-    }
-    counted += run;
-    at += run;
-  }
-  if (quoted) parts.push(`"${quoted}"`);
-  const text = parts.length === 0 ? '""' : parts.join(', ');
-  return forceEllipses || at < bytes.length ? `${text}...` : text;
+  return printString(bytes, forceEllipses, c.elements, c.repeats);
 }
 
 function formatEnum(n: bigint, t: EnumType): string {
@@ -221,7 +183,8 @@ function isFlagEnum(t: EnumType): boolean {
 function symbolText(address: bigint, c: Context): string {
   const hit = c.symbolize?.(address);
   if (!hit) return '';
-  return hit.offset === 0n ? ` <${hit.name}>` : ` <${hit.name}+${hit.offset}>`;
+  // printcmd.c print_address_symbolic: the offset as `%+d`.
+  return hit.offset === 0n ? ` <${hit.name}>` : ` <${hit.name}${hit.offset > 0n ? '+' : ''}${hit.offset}>`;
 }
 
 function formatPointer(v: TypedValue, c: Context): string {
@@ -269,9 +232,15 @@ function formatStruct(v: TypedValue, s: StructType, c: Context, depth: number): 
 function formatArray(v: TypedValue, c: Context, depth: number): string {
   const s = strip(v.type);
   if (s.kind !== 'array') throw new ValueError('not an array');
-  // An unknown bound (a flexible array member): gdb prints its address.
-  if (s.count === undefined || !v.bytes) return v.address === undefined ? '{}' : `${hex(v.address)}${symbolText(v.address, c)}`;
   const size = sizeOf(s.element);
+  // c-valprint.c c_value_print_array: an array of no length (an unknown bound, a flexible array
+  // member, GCC's `[0]`) prints "like pointer to first elt" (print_unpacked_pointer): its address
+  // and symbol, and for chars the string there.
+  if (s.count === undefined || s.count === 0 || size === 0 || !v.bytes) {
+    if (v.address === undefined) return '{}';
+    const text = `${hex(v.address)}${symbolText(v.address, c)}`;
+    return isCharType(s.element) && v.address !== 0n ? `${text} ${readString(v.address, c)}` : text;
+  }
   if (size === undefined) throw new ValueError(`array of ${typeName(s.element)}: elements of unknown size`);
   const count = s.count;
   if (isCharType(s.element) && isAvailable(v)) {
