@@ -159,6 +159,7 @@ export class FrameData {
     try {
       const at = this.program.locationAt(v.location, this.entry.lookupPc);
       if (at.kind === 'none') return { type: v.type, unavailable: 'optimized out' };
+      if (at.kind === 'error') return { type: v.type, unavailable: `bad DWARF: ${at.message}` };
       if (at.kind === 'constant') return typeof at.value === 'bigint' ? fromInteger(v.type, at.value) : { type: v.type, bytes: at.value };
       const result = evaluateLocation(at.expression, this.context(), this.evaluateOptions());
       return valueFromLocation(result, v.type, (n) => this.registerValue(n), this.memory);

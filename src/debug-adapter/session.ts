@@ -179,6 +179,7 @@ export class SamsaraSession extends DebugSession {
       const kernel = recording.header.images.find((i) => i.role === 'kernel')?.name ?? 'its kernel';
       this.output(`samsara: ${args.program} does not look like the kernel this recording ran (${kernel}): its first loaded bytes are not in the machine's memory at the start; symbols and lines may be wrong\n`, 'important');
     }
+    if (symbols?.debugInfoError) this.output(`samsara: ${args.program}: its DWARF cannot be read (${symbols.debugInfoError.message}): lines and symbols still work, variables do not\n`, 'important');
     this.launched = { args, debuggee, symbols, sources, values, views, breakpoints };
     this.output(`samsara: ${args.recording}: ${recording.header.machine.harts} hart(s), positions ${target.start}..${target.end}${symbols ? `, symbols from ${args.program}` : ', no symbols (set "program")'}\n`);
     this.sendEvent(new InitializedEvent());

@@ -7,7 +7,8 @@ import { SourceFrame, Symbolizer } from './decode';
 import { ElfFile, parseElf } from '../elf/elf';
 import { CallFrameInformation, UnwindRow } from './dwarf/cfi';
 import { Frame, ReadU64, unwindFrame, UnwindStep } from './dwarf/unwind';
-import { DebugInfo } from './dwarf/info';
+import { CompileUnit, DebugInfo } from './dwarf/info';
+import { DwarfError } from './dwarf/reader';
 import { ProgramData } from './dwarf/program';
 import { LineProgram, LineTable, parseAllLinePrograms, SourceLocation } from './dwarf/line';
 import { dwarfSections, DwarfSections } from './dwarf/sections';
@@ -60,7 +61,8 @@ export class KernelSymbols implements Symbolizer {
     if (!this.sections.line) return undefined;
     if (!this.lineTable) {
       const compDirs = new Map<number, string>();
-      for (const u of this.debugInfo()?.units() ?? []) if (u.lineOffset !== undefined && u.compDir) compDirs.set(u.lineOffset, u.compDir);
+      // The line tables stand on their own: bad .debug_info costs them only the units' folders.
+      for (const u of this.units()) if (u.lineOffset !== undefined && u.compDir) compDirs.set(u.lineOffset, u.compDir);
       const programs = parseAllLinePrograms(this.sections, compDirs);
       this.programs = new Map(programs.map((p) => [p.offset, p]));
       this.lineTable = new LineTable(programs);
@@ -75,6 +77,31 @@ export class KernelSymbols implements Symbolizer {
     return this.programs?.get(lineOffset)?.files[index] || undefined;
   }
 
+  /** Why .debug_info could not be read, once it was tried: lines and symbols go on without it. */
+  debugInfoError?: DwarfError;
+
+  /** The units of .debug_info, or none when they cannot be read (debugInfoError says why). */
+  private units(): CompileUnit[] {
+    try {
+      return this.debugInfo()?.units() ?? [];
+    } catch (e) {
+      if (!(e instanceof DwarfError)) throw e;
+      this.debugInfoError ??= e;
+      return [];
+    }
+  }
+
+  /** DebugInfo.functionAt, or nothing where the DWARF cannot be read (the symbol table still answers). */
+  private functionAt(address: bigint): ReturnType<DebugInfo['functionAt']> {
+    try {
+      return this.debugInfo()?.functionAt(address);
+    } catch (e) {
+      if (!(e instanceof DwarfError)) throw e;
+      this.debugInfoError ??= e;
+      return undefined;
+    }
+  }
+
   /** The source line of an address (addr2line). */
   line(address: bigint): SourceLocation | undefined {
     return this.lines()?.lookup(address);
@@ -86,7 +113,7 @@ export class KernelSymbols implements Symbolizer {
     if (!statement || statement.rowAddress === address) return statement;
     // A statement that began earlier counts only if the address is still in its scope: after the
     // code of an inlined call, the statement found may be the inlined function's.
-    const depth = (a: bigint): number => this.debugInfo()?.functionAt(a)?.inlineChain.length ?? 0;
+    const depth = (a: bigint): number => this.functionAt(a)?.inlineChain.length ?? 0;
     if (depth(statement.rowAddress) > depth(address)) return this.lines()?.lookup(address);
     return statement;
   }
@@ -116,7 +143,7 @@ export class KernelSymbols implements Symbolizer {
   locate(address: bigint, preferStatement = false): Location {
     const symbol = this.symtab.lookup(address);
     const here = preferStatement ? this.stopLine(address) : this.line(address);
-    const found = this.debugInfo()?.functionAt(address);
+    const found = this.functionAt(address);
     if (!found) {
       // Without DWARF for it, the function is the nearest symbol, as addr2line -f says.
       const name = this.symtab.nearest(address)?.name;
@@ -145,10 +172,10 @@ export class KernelSymbols implements Symbolizer {
    */
   functionEntry(address: bigint): bigint {
     const info = this.debugInfo();
-    if (!info || info.functionAt(address)) return address;
+    if (!info || this.functionAt(address)) return address;
     const size = this.symtab.lookup(address)?.size ?? 0n;
     for (let ahead = 2n; ahead <= 32n && ahead < size; ahead += 2n) {
-      const f = info.functionAt(address + ahead)?.fn;
+      const f = this.functionAt(address + ahead)?.fn;
       if (f?.ranges.some(([lo]) => lo === address + ahead)) return address + ahead;
     }
     return address;

@@ -31,6 +31,8 @@ export function runGdb(commands: string[], elf: string, port: number, options: G
   fs.writeFileSync(script, ['set pagination off', 'set confirm off', `target remote 127.0.0.1:${port}`, ...commands, 'disconnect'].join('\n') + '\n');
   const r = spawnSync('sh', ['-c', 'ulimit -c 0; exec "$@"', 'sh', 'gdb-multiarch', '-nx', '-batch', '-x', script, elf], {
     cwd: dir,
+    // gdb prints strings by its host charset: the tests compare with UTF-8 (the C.UTF-8 locale).
+    env: { ...process.env, LC_ALL: 'C.UTF-8' },
     encoding: 'utf8',
     timeout: timeoutMs,
     maxBuffer: 64 * 2 ** 20,

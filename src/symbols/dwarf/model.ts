@@ -131,7 +131,9 @@ export type LocationDescription =
   | { readonly kind: 'expression'; readonly expression: Uint8Array }
   | { readonly kind: 'list'; readonly entries: readonly LocationListEntry[] }
   | { readonly kind: 'constant'; readonly value: bigint | Uint8Array }
-  | { readonly kind: 'none' };
+  | { readonly kind: 'none' }
+  /** The entry's location could not be read (bad DWARF): that variable's value says why. */
+  | { readonly kind: 'error'; readonly message: string };
 
 /** One entry of a location list (2.6.2): valid for pcs in [start, end). */
 export interface LocationListEntry {

@@ -106,7 +106,7 @@ export class VariableReader {
     return {
       name: o.name ?? '',
       type: o.typeDie ? this.types.typeOf(o.typeDie) : this.types.typeOf(die),
-      location: this.location(unit, die, DW_AT_location),
+      location: this.locationOrError(unit, die),
       parameter: die.tag === DW_TAG_formal_parameter,
       id: die.offset,
       ...(declFile !== undefined ? { declFile } : {}),
@@ -215,6 +215,16 @@ export class VariableReader {
     return nodes;
   }
 
+  /** An entry's location, or the error that reading it gave: one bad list costs one variable. */
+  private locationOrError(unit: CompileUnit, die: Die): LocationDescription {
+    try {
+      return this.location(unit, die, DW_AT_location);
+    } catch (e) {
+      if (e instanceof DwarfError) return { kind: 'error', message: e.message };
+      throw e;
+    }
+  }
+
   /** Where an entry's DW_AT_location (or DW_AT_frame_base) says its value is (2.6). */
   location(unit: CompileUnit, die: Die, attribute: number): LocationDescription {
     const v = die.attributes.get(attribute);
@@ -296,7 +306,8 @@ export class VariableReader {
 export type LocationAt =
   | { readonly kind: 'expression'; readonly expression: Uint8Array }
   | { readonly kind: 'constant'; readonly value: bigint | Uint8Array }
-  | { readonly kind: 'none' };
+  | { readonly kind: 'none' }
+  | { readonly kind: 'error'; readonly message: string };
 
 export function locationAt(desc: LocationDescription, pc: bigint): LocationAt {
   if (desc.kind !== 'list') return desc;

@@ -96,6 +96,8 @@ function sized(n: number): CType {
 }
 
 function unavailableText(v: TypedValue): string {
+  // gdb says <optimized out> for every value it cannot know; bad DWARF says what is wrong, where.
+  if (v.unavailable?.startsWith('bad DWARF')) return `<${v.unavailable}>`;
   return v.unavailable === 'not saved' ? '<not saved>' : '<optimized out>';
 }
 
