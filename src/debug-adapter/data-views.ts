@@ -4,6 +4,7 @@
 // with an address gives. References are handed out per stop and forgotten at the next motion.
 
 import { DebugProtocol } from '@vscode/debugprotocol';
+import { CType } from '../symbols/dwarf/model';
 import { KernelSymbols } from '../symbols';
 import { DwarfError } from '../symbols/dwarf/reader';
 import { evaluateText, ExpressionError } from '../symbols/values/cexpr';
@@ -68,17 +69,29 @@ export class DataViews {
       out.push({ name: 'Arguments', presentationHint: 'arguments', variablesReference: this.ref({ kind: 'arguments', frame: f }), expensive: false });
       out.push({ name: 'Locals', presentationHint: 'locals', variablesReference: this.ref({ kind: 'locals', frame: f }), expensive: false });
       out.push({ name: 'Globals', variablesReference: this.ref({ kind: 'globals', frame: f }), expensive: true });
-      if (this.taskType(f.entry.lookupPc)) out.push({ name: `Current task (hart ${f.hart})`, variablesReference: this.ref({ kind: 'task', hart: f.hart, pc: f.entry.lookupPc }), expensive: false });
+      if (this.isLinux()) out.push({ name: `Current task (hart ${f.hart})`, variablesReference: this.ref({ kind: 'task', hart: f.hart, pc: f.entry.lookupPc }), expensive: false });
     }
     out.push({ name: 'Registers', presentationHint: 'registers', variablesReference: this.ref({ kind: 'registers', frame: f }), expensive: false });
     out.push({ name: 'CSRs', variablesReference: this.ref({ kind: 'csrs', frame: f }), expensive: false });
     return out;
   }
 
-  /** Linux keeps `current` in tp (arch/riscv/include/asm/current.h): a struct task_struct *. */
-  private taskType(pc?: bigint) {
+  /** A Linux kernel: its symbol table has init_task (the scope is offered without reading types). */
+  private isLinux(): boolean {
+    return (this.linux ??= this.symbols?.symtab.address('init_task') !== undefined);
+  }
+
+  private linux?: boolean;
+  private task?: CType;
+
+  /**
+   * Linux keeps `current` in tp (arch/riscv/include/asm/current.h): a struct task_struct *, the type
+   * looked up in the unit at pc first (a stop in a unit that has it builds no program-wide index),
+   * and kept once found: every unit's is the same struct.
+   */
+  private taskType(pc?: bigint): CType | undefined {
     try {
-      return this.symbols?.program?.findType('task_struct', 'struct', pc);
+      return (this.task ??= this.symbols?.program?.findType('task_struct', 'struct', pc));
     } catch (e) {
       if (e instanceof DwarfError) return undefined;
       throw e;
@@ -100,7 +113,8 @@ export class DataViews {
       case 'locals': return this.frameData(r.frame)?.locals() ?? [];
       case 'globals': return this.frameData(r.frame)?.globals() ?? [];
       case 'task': {
-        const type = this.taskType(r.pc)!;
+        const type = this.taskType(r.pc);
+        if (!type) return [{ name: 'current', value: { type: { kind: 'void', id: -2 }, unavailable: 'bad DWARF: the program has no struct task_struct' } }];
         return [{ name: 'current', value: { type: pointerTo(type), bytes: littleEndian64(this.d.reg(r.hart, 4)), register: 4 }, evaluateName: '(struct task_struct *)$tp' }];
       }
       case 'value': {

@@ -39,6 +39,13 @@ describe.skipIf(!guest)('samsara dap with vmlinux on a Linux recording', () => {
     // Registers are described only by symbols of allocated sections: never by the assembler's local
     // labels of the debug sections (__efistub_.Ldebug_info0, __efistub_.LASF1869 named sp and t0).
     const { scopes } = await c.request('scopes', { frameId: top.id });
+    // The hart's current task, from tp: init opens its files itself (guests/linux/init.c).
+    const taskScope = scopes.find((s: { name: string }) => /^Current task \(hart \d\)$/.test(s.name));
+    const [current] = (await c.request('variables', { variablesReference: taskScope.variablesReference })).variables;
+    expect(current).toMatchObject({ name: 'current', type: 'struct task_struct *' });
+    const task: { name: string; value: string }[] = (await c.request('variables', { variablesReference: current.variablesReference })).variables;
+    expect(task.find((m) => m.name === 'comm')!.value).toMatch(/^"init", '\\000' <repeats \d+ times>$/);
+    expect(Number(task.find((m) => m.name === 'pid')!.value)).toBe(1);
     const registersScope = scopes.find((s: { name: string }) => s.name === 'Registers');
     const regs: { name: string; value: string }[] = (await c.request('variables', { variablesReference: registersScope.variablesReference })).variables;
     expect(regs.find((r) => r.name === 'pc')!.value).toMatch(/^0x[0-9a-f]{16} <do_sys_openat2\+0x0\/0x[0-9a-f]+ open\.c:\d+>$/);
