@@ -442,8 +442,15 @@ describe.skipIf(NOT_SET_UP)('the extension in VS Code (code-server + Chromium)',
       stamp('workbench rendered');
 
       // A function breakpoint, typed into the Breakpoints view: its title's "Add Function Breakpoint".
-      await runCommand(page, 'Focus on Breakpoints View');
+      // Right after the workbench renders, the palette may run the command before the debug views
+      // are registered (a fresh profile showed the Explorer still): try until the view is there.
       const breakpointsHeader = page.locator('.pane-header', { hasText: /^Breakpoints$/i });
+      for (let attempt = 1; ; attempt++) {
+        await runCommand(page, 'View: Show Run and Debug');
+        await runCommand(page, 'Focus on Breakpoints View');
+        if (await breakpointsHeader.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) break;
+        if (attempt === 6) throw new Error('the Breakpoints view did not open');
+      }
       await breakpointsHeader.hover();
       await breakpointsHeader.locator('[aria-label="Add Function Breakpoint"]').click();
       const functionInput = page.locator('.debug-breakpoints .monaco-inputbox input');
