@@ -323,7 +323,8 @@ describe('C expressions over typed memory', () => {
     ['c', '2', 'enum color'],
     ['c + 1', '3', 'unsigned int'],
     ['dfd == -100 && how->flag & 4', '1', 'int'],
-    ['$a0', '1234605616436508552', 'long unsigned int'],
+    // The program's "long unsigned int", named as gdb names it.
+    ['$a0', '1234605616436508552', 'unsigned long'],
     ['$pc + 4', '2149580804', 'unsigned long'],
     ['(int (*)(int))$pc', '2149580800', 'int (*)(int)'],
     ['(char (*)[16])p', '4096', 'char (*)[16]'],

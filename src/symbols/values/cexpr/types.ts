@@ -3,6 +3,7 @@
 // (6.7.7), the integer conversion ranks of 6.3.1.1 for LP64 (RISC-V psABI: int 4, long 8,
 // pointers 8, char unsigned), and C's spelling of a type for whatis/ptype.
 
+import { typeName } from '../../dwarf/types';
 import { ArrayType, BaseEncoding, BaseType, CType, FunctionType, QualifiedType, VoidType } from '../../dwarf/model';
 import { pointerTo, strip } from '../value';
 import { TypeName } from './ast';
@@ -140,43 +141,9 @@ export function commonInteger(a: IntegerKind, b: IntegerKind): IntegerKind {
   return { ...s, signed: false };
 }
 
-// ---------------------------------------------------------------------------------------------
-// C's spelling of a type, as gdb's whatis prints it
-
-const MAX_DEPTH = 64;
+// C's spelling of a type, as gdb's whatis prints it: the one printer of dwarf/types.ts.
 
 /** `t` as C (and gdb's whatis) spells it: "unsigned long", "struct file *", "char (*)[16]", "int (*)(int)". */
 export function typeToString(t: CType): string {
-  const [specifier, declarator] = split(t, '', undefined, 0);
-  return declarator ? `${specifier} ${declarator}` : specifier;
-}
-
-/** The specifier part and the declarator around `inner`, walking from the outermost type in. */
-function split(t: CType, inner: string, last: 'prefix' | 'suffix' | undefined, depth: number): [string, string] {
-  if (depth > MAX_DEPTH) return ['...', inner];
-  switch (t.kind) {
-    case 'pointer':
-      return split(t.target, `${t.reference === 'lvalue' ? '&' : t.reference === 'rvalue' ? '&&' : '*'}${inner}`, 'prefix', depth + 1);
-    case 'array': {
-      const d = last === 'prefix' ? `(${inner})` : inner;
-      return split(t.element, `${d}[${t.count ?? ''}]`, 'suffix', depth + 1);
-    }
-    case 'function': {
-      const d = last === 'prefix' ? `(${inner})` : inner;
-      const params = t.params.map(typeToString);
-      if (t.variadic) params.push('...');
-      if (!params.length && t.prototyped) params.push('void');
-      return split(t.returns, `${d}(${params.join(', ')})`, 'suffix', depth + 1);
-    }
-    case 'const': case 'volatile': case 'restrict': case 'atomic': {
-      const q = t.kind === 'atomic' ? '_Atomic' : t.kind;
-      if (last === 'prefix') return split(t.target, inner.replace(/^([*&]+)/, `$1 ${q} `).replace(/ $/, ''), 'prefix', depth + 1);
-      const [s, d] = split(t.target, inner, last, depth + 1);
-      return [`${q} ${s}`, d];
-    }
-    case 'void': return ['void', inner];
-    case 'base': case 'typedef': case 'unspecified': return [t.name, inner];
-    case 'enum': return [`enum ${t.name ?? '{...}'}`, inner];
-    case 'struct': case 'union': case 'class': return [`${t.kind} ${t.name ?? '{...}'}`, inner];
-  }
+  return typeName(t);
 }
