@@ -23,7 +23,6 @@ import { DataViews, FrameRef } from './data-views';
 
 type Handler = (args: any) => Promise<unknown> | unknown;
 
-
 export interface SessionOptions {
   /** Where relative paths in launch arguments are resolved (the adapter's working folder). */
   cwd?: string;
