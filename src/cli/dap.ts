@@ -5,6 +5,7 @@ import * as net from 'node:net';
 import { parseArgs } from 'node:util';
 import { SamsaraSession } from '../debug-adapter/session';
 import { UsageError } from './main';
+import { exposureWarning } from './listen';
 
 export const DAP_HELP = `usage: samsara dap [--port N] [--host ADDR]
 
@@ -26,9 +27,8 @@ export async function dapCommand(args: string[]): Promise<number> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0 to 65535 (got ${values.port})`);
   const host = values.host ?? '127.0.0.1';
-  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
-    process.stderr.write(`samsara dap: warning: listening on ${host}: anyone who can reach it can open files this user can read (there is no authentication)\n`);
-  }
+  const warning = exposureWarning('dap', host, 'open files this user can read');
+  if (warning) process.stderr.write(warning);
   const server = net.createServer((socket) => {
     const session = new SamsaraSession();
     session.setRunAsServer(true);

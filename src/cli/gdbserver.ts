@@ -7,6 +7,7 @@ import { DebugTarget } from '../rr/debug-target';
 import { recordedKernelElf, shellWord, targetRemote } from './gdb';
 import { UsageError } from './main';
 import { openRecording } from './recording-file';
+import { exposureWarning } from './listen';
 
 export const GDBSERVER_HELP = `usage: samsara gdbserver [--port N] [--host ADDR] <recording>
 
@@ -33,6 +34,8 @@ export async function gdbserverCommand(args: string[]): Promise<number> {
   const recording = openRecording(file);
   const timeline = DebugTarget.open(recording, file);
   const server = new GdbServer(new ReplayTarget(timeline));
+  const warning = exposureWarning('gdbserver', values.host ?? '127.0.0.1', 'read the recording: its memory, registers and inputs');
+  if (warning) process.stderr.write(warning);
   let address;
   try {
     address = await server.listen({ host: values.host ?? '127.0.0.1', port, log: (l) => process.stderr.write(`samsara gdbserver: ${l}\n`) });

@@ -96,7 +96,8 @@ export class SamsaraSession extends DebugSession {
   /** The one dispatcher: each request gets exactly one response, an error one if the handler throws. */
   protected override dispatchRequest(request: DebugProtocol.Request): void {
     const response: DebugProtocol.Response = { seq: 0, type: 'response', request_seq: request.seq, command: request.command, success: true };
-    const handler = this.handlers[request.command];
+    // Own properties only: `constructor`, `__proto__` or `toString` are no requests.
+    const handler = Object.prototype.hasOwnProperty.call(this.handlers, request.command) ? this.handlers[request.command] : undefined;
     const run = async (): Promise<void> => {
       try {
         if (!handler) throw new AdapterError(ErrorCode.Unsupported, `the ${request.command} request is not supported`, false);
