@@ -11,7 +11,7 @@ import { evaluateText, ExpressionError } from '../symbols/values/cexpr';
 import { childCounts, children, preview } from '../symbols/values/children';
 import { formatPrint, formatValue, FormatOptions, gdbSymbolizer } from '../symbols/values/format';
 import { typeName } from '../symbols/values/type-name';
-import { integerOf, isScalar, Memory, pointerTo, sizeOf, strip, TypedValue, ValueError } from '../symbols/values/value';
+import { integerOf, isScalar, littleEndian, Memory, pointerTo, sizeOf, strip, TypedValue, ValueError } from '../symbols/values/value';
 import { Debuggee } from './debuggee';
 import { AdapterError, ErrorCode } from './errors';
 import { FrameAt, FrameData, hartMemory, NamedValue } from './frame-data';
@@ -115,7 +115,7 @@ export class DataViews {
       case 'task': {
         const type = this.taskType(r.pc);
         if (!type) return [{ name: 'current', value: { type: { kind: 'void', id: -2 }, unavailable: 'bad DWARF: the program has no struct task_struct' } }];
-        return [{ name: 'current', value: { type: pointerTo(type), bytes: littleEndian64(this.d.reg(r.hart, 4)), register: 4 }, evaluateName: '(struct task_struct *)$tp' }];
+        return [{ name: 'current', value: { type: pointerTo(type), bytes: littleEndian(this.d.reg(r.hart, 4), 8), register: 4 }, evaluateName: '(struct task_struct *)$tp' }];
       }
       case 'value': {
         const memory = hartMemory(this.d, r.hart);
@@ -286,12 +286,6 @@ function truth(v: TypedValue, memory: Memory): boolean {
   const s = strip(v.type);
   if (s.kind === 'struct' || s.kind === 'union' || s.kind === 'class' || s.kind === 'array') throw new ValueError('a condition must be a number or a pointer, not a struct or an array');
   return integerOf(v, memory) !== 0n;
-}
-
-function littleEndian64(v: bigint): Uint8Array {
-  const out = new Uint8Array(8);
-  for (let i = 0; i < 8; i++) out[i] = Number((v >> BigInt(8 * i)) & 0xffn);
-  return out;
 }
 
 function safeTypeName(v: TypedValue): string | undefined {

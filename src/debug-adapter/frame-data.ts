@@ -9,7 +9,7 @@ import { evaluateLocation } from '../symbols/dwarf/expression';
 import { CType, ExpressionContext, Variable, VariableScope } from '../symbols/dwarf/model';
 import { CallSite, ProgramData } from '../symbols/dwarf/program';
 import { KernelSymbols } from '../symbols';
-import { X_ABI_NAMES } from '../symbols/registers';
+import { F_ABI_NAMES } from '../symbols/registers';
 import { ExpressionScope } from '../symbols/values/cexpr';
 import { standardType } from '../symbols/values/cexpr/types';
 import { fromInteger, littleEndian, Memory, pointerTo, TypedValue, valueFromLocation } from '../symbols/values/value';
@@ -328,7 +328,7 @@ export class FrameData {
         : n === 2 || n === 8 ? pointerTo({ kind: 'void', id: -2 }) : long;
       return { type, bytes: littleEndian(v, 8), register: n === 32 ? undefined : n };
     }
-    const f = /^f(\d+)$/.exec(name) ?? (/^f[ast]\d+$/.test(name) ? ['', String(FP_ABI.indexOf(name))] : null);
+    const f = /^f(\d+)$/.exec(name) ?? (/^f[ast]\d+$/.test(name) ? ['', String(F_ABI_NAMES.indexOf(name))] : null);
     if (f && Number(f[1]) >= 0 && Number(f[1]) < 32) {
       const v = this.registerValue(32 + Number(f[1]));
       const type = standardType('unsigned long', scope);
@@ -339,11 +339,3 @@ export class FrameData {
     return undefined;
   }
 }
-
-/** f0-f31 by ABI name (RISC-V psABI). */
-const FP_ABI = [
-  'ft0', 'ft1', 'ft2', 'ft3', 'ft4', 'ft5', 'ft6', 'ft7', 'fs0', 'fs1', 'fa0', 'fa1', 'fa2', 'fa3', 'fa4', 'fa5', 'fa6', 'fa7',
-  'fs2', 'fs3', 'fs4', 'fs5', 'fs6', 'fs7', 'fs8', 'fs9', 'fs10', 'fs11', 'ft8', 'ft9', 'ft10', 'ft11',
-];
-
-export { X_ABI_NAMES };

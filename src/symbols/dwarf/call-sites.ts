@@ -12,7 +12,7 @@
 // variables), and kept by return address.
 
 import { CompileUnit, Die, Dies, Value } from './dies';
-import { DwarfError, Reader } from './reader';
+import { DwarfError, hex, Reader } from './reader';
 
 // Tags (7.5.3).
 const DW_TAG_lexical_block = 0x0b;
@@ -51,7 +51,6 @@ const DW_OP_reg0 = 0x50;
 const DW_OP_reg31 = 0x6f;
 const DW_OP_regx = 0x90;
 
-const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
 
 /** One DW_TAG_call_site (or DW_TAG_GNU_call_site) entry (3.4.1). */
 export interface CallSite {

@@ -7,7 +7,7 @@
 // input ends in a DwarfError naming the section and offset, never in a hang.
 
 import { DwarfSections } from './sections';
-import { DwarfError, Reader, stringAt } from './reader';
+import { DwarfError, hex, Reader, stringAt } from './reader';
 
 // Tags (7.5.3) and attributes (7.5.4) used here.
 const DW_TAG_compile_unit = 0x11;
@@ -94,7 +94,6 @@ interface Abbrev {
   attributes: Array<[number, number, bigint]>; // name, form, implicit_const value
 }
 
-const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
 
 export class Dies {
   private unitList?: CompileUnit[];

@@ -2,6 +2,9 @@
 // Representation"). Every read past the end throws a DwarfError that names the section and offset,
 // so a cut-off or corrupt section is reported, never read as zeros.
 
+/** An offset or address as DWARF tools print it in messages: 0x1a3. */
+export const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
+
 export class DwarfError extends Error {
   override readonly name = 'DwarfError';
 }

@@ -8,7 +8,7 @@
 // declarator's prefix and suffix), so that it can be compared with `whatis` and `ptype`.
 
 import { CompileUnit, Die, Dies, Value } from './dies';
-import { DwarfError } from './reader';
+import { DwarfError, hex } from './reader';
 import { ArrayType, BaseEncoding, CType, EnumType, Enumerator, FunctionType, Member, StructType, VoidType } from './model';
 
 // Tags (7.5.3).
@@ -65,7 +65,6 @@ const MAX_ELEMENTS = 2 ** 31;
 /** How deep typeName and sizeOf follow targets before calling a chain a cycle. */
 const MAX_DEPTH = 100;
 
-const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
 
 /** `void`: a missing DW_AT_type (5.2, 5.7.1). */
 export const VOID: VoidType = { kind: 'void', id: -1 };

@@ -8,7 +8,7 @@
 
 import { CompileUnit, Die, Dies } from './dies';
 import { DwarfSections } from './sections';
-import { DwarfError, Reader } from './reader';
+import { DwarfError, hex, Reader } from './reader';
 import { TypeReader } from './types';
 import { LocationDescription, LocationListEntry, Variable, VariableScope } from './model';
 
@@ -45,7 +45,6 @@ const DW_LLE_GNU_view_pair = 0x09;
 
 /** How many DW_AT_abstract_origin / DW_AT_specification links a variable may follow. */
 const MAX_HOPS = 8;
-const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
 const contains = (ranges: ReadonlyArray<readonly [bigint, bigint]>, a: bigint): boolean => ranges.some(([lo, hi]) => lo <= a && a < hi);
 
 /** A scope of a unit's tree: a subprogram, an inlined call or a lexical block with addresses. */
