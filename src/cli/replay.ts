@@ -2,7 +2,7 @@
 
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { EndReason } from '../rr/format';
+import { EndReason, FormatError } from '../rr/format';
 import { DivergenceError, Replayer } from '../rr/replayer';
 import { EventStats } from '../rr/stats';
 import { StreamConsole } from './host-ports';
@@ -56,6 +56,10 @@ export async function replayCommand(args: string[]): Promise<number> {
       process.stderr.write(`samsara replay: ${e.message}\n`);
       return EXIT_DIVERGED;
     }
+    if (e instanceof FormatError) {
+      process.stderr.write(`samsara replay: ${e.message}\n`);
+      return 2;
+    }
     throw e;
   }
   console.flush();
@@ -87,6 +91,15 @@ export async function infoCommand(args: string[]): Promise<number> {
   const file = positionals[0];
   // info shows what can be read of a damaged file: the header and the blocks before the damage.
   const rec = openRecording(file, { untilDamage: true });
+  // The snapshot is checked as a replay would (restored into the header's machine, whose RAM is
+  // committed only where the snapshot writes).
+  let snapshotProblem: string | undefined;
+  try {
+    new Replayer(rec, { write: () => {} }, file);
+  } catch (e) {
+    if (!(e instanceof FormatError)) throw e;
+    snapshotProblem = e.message;
+  }
   const h = rec.header;
   const lines = [
     `${file}: Samsara Replay recording, format version ${rec.version}, made by samsara ${h.samsara} on ${h.created}`,
@@ -102,6 +115,10 @@ export async function infoCommand(args: string[]): Promise<number> {
   const end = e && `${e.reason}${e.reason === 'poweroff' ? ` (code ${e.code})` : ''} at position ${e.position}`;
   lines.push(`  ends: ${end ?? `no end event (the recording ${rec.damaged ? 'is damaged' : 'was cut off'})`}`);
   process.stdout.write(lines.join('\n') + '\n' + stats.format(fs.statSync(file).size) + '\n');
+  if (snapshotProblem) {
+    process.stderr.write(`samsara info: ${snapshotProblem}\n`);
+    return 2;
+  }
   if (rec.damaged) {
     process.stderr.write(`samsara info: ${rec.damaged.message}; the statistics are those of the blocks before it\n`);
     return 2;

@@ -4,6 +4,7 @@
 // so that the guest's view of time is always a pure function of execution plus logged events.
 
 import { ClockPort } from './ports';
+import * as C from './state-check';
 
 /** Instructions of one hart per mtime tick: a hart runs at 100 MIPS against the 10 MHz timebase. */
 export const INSTRUCTIONS_PER_TICK = 10;
@@ -29,6 +30,16 @@ export class LinearClock implements ClockPort {
 
   snapshot(): { base: number; baseTime: number } {
     return { base: this.base, baseTime: this.baseTime };
+  }
+
+  /** Check a clock state from outside before restore() trusts it (StateError names the field). */
+  static checkState(v: unknown, path: string): asserts v is { base: number; baseTime: number } {
+    const s = C.fields(v, path, ['base', 'baseTime']);
+    // mtime ticks, and the virtual time (instructions of one hart, fractional with several harts).
+    C.integer(s.base, `${path}.base`, 0, Number.MAX_SAFE_INTEGER);
+    if (typeof s.baseTime !== 'number' || !(s.baseTime >= 0 && s.baseTime <= Number.MAX_SAFE_INTEGER)) {
+      C.fail(`${path}.baseTime`, 'a finite number >= 0', s.baseTime);
+    }
   }
 
   restore(s: { base: number; baseTime: number }): void {

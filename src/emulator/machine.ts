@@ -12,12 +12,13 @@ import { VirtioMmio } from './devices/virtio/mmio';
 import { VirtioBlock } from './devices/virtio/blk';
 import { VirtioRng } from './devices/virtio/rng';
 import { Device, DeviceState } from './devices/device';
-import { Hart, HartState } from './hart/hart';
+import { checkHartState, Hart, HartState } from './hart/hart';
 import { run as runHart } from './hart/interpreter';
 import { Access, translate } from './hart/mmu';
 import { Cause, Irq } from './hart/trap';
 import { BlockPort, ClockPort, ConsolePort, EntropyPort } from './ports';
 import { Sbi } from './sbi';
+import * as C from './state-check';
 import * as Map from './virt-map';
 
 export interface MachineConfig {
@@ -52,6 +53,9 @@ export interface MachineState {
   readonly input: readonly number[];
   readonly lastRan: number;
 }
+
+/** The most console input a state may hold waiting for the guest (16 MiB typed ahead). */
+const MAX_PENDING_INPUT = 1 << 24;
 
 export type Finish =
   | { kind: 'poweroff'; code: number }
@@ -258,6 +262,38 @@ export class Machine {
       input: [...this.input],
       lastRan: this.lastRan?.id ?? -1,
     };
+  }
+
+  /**
+   * Check a state from outside (a recording's snapshot) against this machine before restoreState()
+   * trusts it: its harts (as many as the machine's), every device of the machine once and no other,
+   * the SBI timers, the position, the waiting input and the last hart to run. Throws StateError
+   * naming the field. Our own checkpoints are not checked: restoreState() stays as fast as it was.
+   */
+  checkState(v: unknown): asserts v is MachineState {
+    const s = C.fields(v, 'machine', ['harts', 'devices', 'sbiTimer', 'steps', 'input', 'lastRan']);
+    const n = this.harts.length;
+    if (!Array.isArray(s.harts)) C.fail('machine.harts', 'an array', s.harts);
+    if (s.harts.length !== n) C.fail('machine.harts', `${n} harts, as the machine has`, s.harts.length);
+    s.harts.forEach((h, i) => checkHartState(h, `machine.harts[${i}]`));
+    const devices = new globalThis.Map(this.devices());
+    const seen = new Set<string>();
+    C.array(s.devices, 'machine.devices', { max: devices.size }).forEach((entry, i) => {
+      const pair = C.array(entry, `machine.devices[${i}]`, 2);
+      const name = pair[0];
+      const d = typeof name === 'string' ? devices.get(name) : undefined;
+      if (!d) C.fail(`machine.devices[${i}]`, `a device of this machine (${[...devices.keys()].join(', ')})`, name);
+      if (seen.has(name as string)) C.fail(`machine.devices[${i}]`, 'each device once', name);
+      seen.add(name as string);
+      d.checkState(pair[1], `machine.devices.${name as string}`);
+    });
+    for (const name of devices.keys()) if (!seen.has(name)) throw new C.StateError(`machine.devices.${name}: missing`);
+    // A deadline in mtime ticks below 2^53, or Infinity for none (sbi.ts set_timer).
+    const timers = C.array(s.sbiTimer, 'machine.sbiTimer', this.sbi ? n : 0);
+    C.every(timers, 'machine.sbiTimer', 'an integer >= 0 or Infinity', (t) => t === Infinity || (Number.isSafeInteger(t) && (t as number) >= 0));
+    C.integer(s.steps, 'machine.steps', 0, Number.MAX_SAFE_INTEGER);
+    C.every(C.array(s.input, 'machine.input', { max: MAX_PENDING_INPUT }), 'machine.input', 'a byte', C.isByte);
+    C.integer(s.lastRan, 'machine.lastRan', -1, n - 1);
   }
 
   restoreState(s: MachineState): void {

@@ -4,7 +4,8 @@
 import { LinearClock } from '../emulator/clock';
 import { Machine, MachineState } from '../emulator/machine';
 import { PAGE_SIZE } from '../emulator/bus';
-import { ByteReader, ByteWriter, decodeJson, encodeJson, FormatError } from './codec';
+import { ByteWriter, encodeJson } from './codec';
+import { checkSnapshot } from './snapshot-check';
 
 interface SnapshotJson {
   readonly machine: MachineState;
@@ -34,24 +35,21 @@ export function encodeSnapshot(machine: Machine, clock: LinearClock): Uint8Array
   return w.take();
 }
 
-/** Restore a snapshot into a machine built with the same configuration. */
+/**
+ * Restore a recording's snapshot into a machine built from the recording's header. The whole
+ * snapshot is checked first (snapshot-check.ts): a bad one throws FormatError naming the field, and
+ * then nothing has changed.
+ */
 export function restoreSnapshot(payload: Uint8Array, machine: Machine, clock: LinearClock, name = 'snapshot'): void {
-  const r = new ByteReader(payload, name);
-  const s = decodeJson(new TextDecoder().decode(r.bytes())) as SnapshotJson;
+  const s = checkSnapshot(payload, machine, name);
   const bus = machine.bus;
   // Only pages in use can hold anything: the others are zero (RAM is committed lazily, so zeroing
   // all of it cost about 1.2 s of CPU for 256 MiB at every replay's start).
   for (let p = 0; p < bus.pages; p++) if (bus.used[p]) bus.ram.fill(0, p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
   bus.used.fill(0);
-  const count = r.varint();
-  for (let i = 0; i < count; i++) {
-    const p = r.varint();
-    if (p >= bus.pages) throw new FormatError(`${name}: page ${p} lies beyond RAM (${bus.pages} pages)`);
-    const start = r.pos;
-    r.pos += PAGE_SIZE;
-    if (r.pos > payload.length) throw new FormatError(`${name}: cut off inside RAM page ${p}`);
-    bus.ram.set(payload.subarray(start, start + PAGE_SIZE), p * PAGE_SIZE);
-    bus.used[p] = 1;
+  for (const { page, offset } of s.pages) {
+    bus.ram.set(payload.subarray(offset, offset + PAGE_SIZE), page * PAGE_SIZE);
+    bus.used[page] = 1;
   }
   machine.restoreState(s.machine);
   clock.restore(s.clock);

@@ -10,6 +10,7 @@
 // MTIP only once it is written; here mtimecmp resets to all ones, which gives the same interrupts
 // under a level model (the ACLINT spec leaves the reset value unknown).
 
+import * as C from '../state-check';
 import { AccessSize, Device, DeviceState } from './device';
 
 export const MSIP_BASE = 0x0;
@@ -175,6 +176,13 @@ export class Clint implements Device {
       mtimecmp: Array.from({ length: this.harts }, (_, h) => this.compare(h)),
       mtimeOffset: this.offset,
     };
+  }
+
+  checkState(state: unknown, path: string): void {
+    const s = C.fields(state, path, ['msip', 'mtimecmp', 'mtimeOffset']);
+    C.every(C.array(s.msip, `${path}.msip`, this.harts), `${path}.msip`, 'a boolean', C.isBool);
+    C.array(s.mtimecmp, `${path}.mtimecmp`, this.harts).forEach((v, h) => C.bigint(v, `${path}.mtimecmp[${h}]`));
+    C.bigint(s.mtimeOffset, `${path}.mtimeOffset`);
   }
 
   restore(state: DeviceState): void {

@@ -21,6 +21,12 @@ export interface Device {
    */
   snapshot(): DeviceState;
   restore(state: DeviceState): void;
+  /**
+   * Check a state from outside (a recording) before restore() trusts it: every field that
+   * snapshot() writes, of its type, size and range for this device. Throws StateError
+   * (../state-check) naming the field under `path`.
+   */
+  checkState(state: unknown, path: string): void;
 }
 
 export type DeviceState = { readonly [key: string]: unknown };

@@ -18,6 +18,7 @@
 // source number below PLIC_SOURCES releases that source, whichever context claimed it.
 
 import { PLIC_SOURCES } from '../virt-map';
+import * as C from '../state-check';
 import { AccessSize, Device, DeviceState, IrqLine } from './device';
 
 export const PRIORITY_BASE = 0x0;
@@ -186,6 +187,21 @@ export class Plic implements Device {
       level: Array.from(this.level),
       enable: Array.from(this.enable),
     };
+  }
+
+  checkState(state: unknown, path: string): void {
+    const s = C.fields(state, path, ['priority', 'threshold', 'pending', 'claimed', 'level', 'enable']);
+    const isPriority = (e: unknown): boolean => typeof e === 'number' && Number.isInteger(e) && e >= 0 && e <= MAX_PRIORITY;
+    C.every(C.array(s.priority, `${path}.priority`, PLIC_SOURCES), `${path}.priority`, `a priority in 0..${MAX_PRIORITY}`, isPriority);
+    C.every(C.array(s.threshold, `${path}.threshold`, this.contexts), `${path}.threshold`, `a priority in 0..${MAX_PRIORITY}`, isPriority);
+    for (const k of ['pending', 'claimed', 'level', 'enable'] as const) {
+      const words = C.array(s[k], `${path}.${k}`, k === 'enable' ? this.contexts * WORDS : WORDS);
+      C.every(words, `${path}.${k}`, 'a uint32', C.isUint32);
+      // Source 0 does not exist ("no interrupt"): no word holds its bit.
+      for (let i = 0; i < words.length; i += WORDS) {
+        if (((words[i] as number) & 1) !== 0) C.fail(`${path}.${k}[${i}]`, 'bit 0 (source 0) clear', `0x${(words[i] as number).toString(16)}`);
+      }
+    }
   }
 
   /** Restores the registers, then reports every context's output level through onContextChange. */

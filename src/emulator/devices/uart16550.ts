@@ -22,6 +22,7 @@
 // The modem inputs never change (QEMU with a non-tty backend: DCD, DSR and CTS set), so MSR has no
 // delta bits and the modem status interrupt is never raised.
 
+import * as C from '../state-check';
 import { AccessSize, Device, DeviceState, IrqLine } from './device';
 
 export const UART_FIFO_SIZE = 16;
@@ -275,6 +276,16 @@ export class Uart16550 implements Device {
       fifo,
       irqLevel: this.irqLevel,
     };
+  }
+
+  checkState(state: unknown, path: string): void {
+    const s = C.fields(state, path, ['divider', 'rbr', 'ier', 'iir', 'fcr', 'lcr', 'mcr', 'lsr', 'scr', 'thrIpending', 'fifo', 'irqLevel']);
+    C.integer(s.divider, `${path}.divider`, 0, 0xffff);
+    for (const k of ['rbr', 'ier', 'iir', 'fcr', 'lcr', 'mcr', 'lsr', 'scr'] as const) C.integer(s[k], `${path}.${k}`, 0, 0xff);
+    C.bool(s.thrIpending, `${path}.thrIpending`);
+    const fifo = C.array(s.fifo, `${path}.fifo`, { max: UART_FIFO_SIZE });
+    C.every(fifo, `${path}.fifo`, 'a byte', C.isByte);
+    C.bool(s.irqLevel, `${path}.irqLevel`);
   }
 
   /** Restores the registers. The line level is not driven: the PLIC's own snapshot holds it. */

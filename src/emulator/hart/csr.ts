@@ -29,10 +29,10 @@ export const MISA_LO = ['A', 'C', 'D', 'F', 'I', 'M', 'S', 'U'].reduce((m, c) =>
 export const MISA_HI = 0x80000000 | 0;
 
 /** Interrupts that S-mode may be delegated; exceptions that medeleg may delegate. */
-const MIDELEG_WRITABLE = Irq.SSIP | Irq.STIP | Irq.SEIP;
-const MEDELEG_WRITABLE = 0xb3ff; // all but 10, 11 (ecall from M), 14, and 16 up
-const MIE_WRITABLE = 0xaaa;
-const MIP_WRITABLE = Irq.SSIP | Irq.STIP | Irq.SEIP;
+export const MIDELEG_WRITABLE = Irq.SSIP | Irq.STIP | Irq.SEIP;
+export const MEDELEG_WRITABLE = 0xb3ff; // all but 10, 11 (ecall from M), 14, and 16 up
+export const MIE_WRITABLE = 0xaaa;
+export const MIP_WRITABLE = Irq.SSIP | Irq.STIP | Irq.SEIP;
 
 const rows = new Map<number, Row>();
 const def = (row: Row): void => {

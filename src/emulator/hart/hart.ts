@@ -6,6 +6,9 @@
 // IEEE bit patterns the same way, so that NaN-boxing and NaN payloads are exact.
 
 import { Bus, WriteCacheOwner } from '../bus';
+import * as C from '../state-check';
+import { MEDELEG_WRITABLE, MIDELEG_WRITABLE, MIE_WRITABLE, MIP_WRITABLE } from './csr';
+import { SATP_MODE_BARE, SATP_MODE_SV39, SATP_MODE_SV48 } from './mmu';
 import { Cause, Priv } from './trap';
 import * as S from './status';
 
@@ -126,12 +129,12 @@ export class Hart implements WriteCacheOwner {
   /** The architectural state (no caches), structured-clonable, for checkpoints and recordings. */
   snapshot(): HartState {
     const scalars: Record<string, number | bigint | boolean> = {};
-    for (const k of SCALARS) scalars[k] = this[k];
+    for (const k of SCALAR_NAMES) scalars[k] = this[k];
     return { scalars, x: this.x.slice(), f: this.f.slice(), pmpcfg: this.pmpcfg.slice(), pmpaddr: this.pmpaddr.slice() };
   }
 
   restore(s: HartState): void {
-    for (const k of SCALARS) {
+    for (const k of SCALAR_NAMES) {
       if (!(k in s.scalars)) throw new Error(`hart ${this.id}: snapshot lacks ${k}`);
       (this as unknown as Record<string, unknown>)[k] = s.scalars[k];
     }
@@ -312,14 +315,48 @@ export class Hart implements WriteCacheOwner {
   }
 }
 
-/** The hart's scalar architectural state: everything snapshot() saves besides the register files. */
-const SCALARS = [
-  'pcLo', 'pcHi', 'priv', 'mstatus', 'medeleg', 'mideleg', 'mie', 'mipSw', 'mipHw',
-  'mtvecLo', 'mtvecHi', 'stvecLo', 'stvecHi', 'mepcLo', 'mepcHi', 'sepcLo', 'sepcHi',
-  'mcauseLo', 'mcauseHi', 'scauseLo', 'scauseHi', 'mtvalLo', 'mtvalHi', 'stvalLo', 'stvalHi',
-  'mscratchLo', 'mscratchHi', 'sscratchLo', 'sscratchHi', 'satpLo', 'satpHi', 'mcounteren', 'scounteren',
-  'fcsr', 'instret', 'steps', 'instretOffset', 'cycleOffset', 'reservation', 'wfi', 'stopped',
-] as const;
+/**
+ * The hart's scalar architectural state, everything snapshot() saves besides the register files, each
+ * with the check of a saved value from outside (checkHartState): what a CSR write, a trap or the SBI
+ * can leave in the field. A new field goes here, with its check.
+ */
+const SCALARS = {
+  pcLo: C.int32, pcHi: C.int32,
+  priv: (v: unknown, p: string) => C.oneOf(v, p, [Priv.U, Priv.S, Priv.M]),
+  // MPP is WARL over {U, S, M} (csr.ts writeStatus).
+  mstatus: (v: unknown, p: string) => {
+    const n = C.bitsWithin(v, p, S.MSTATUS_WRITABLE);
+    if (((n & S.MPP) >>> S.MPP_SHIFT) === 2) C.fail(p, 'MPP in U, S or M', 'MPP 2');
+  },
+  medeleg: (v: unknown, p: string) => C.bitsWithin(v, p, MEDELEG_WRITABLE),
+  mideleg: (v: unknown, p: string) => C.bitsWithin(v, p, MIDELEG_WRITABLE),
+  mie: (v: unknown, p: string) => C.bitsWithin(v, p, MIE_WRITABLE),
+  mipSw: (v: unknown, p: string) => C.bitsWithin(v, p, MIP_WRITABLE),
+  mipHw: (v: unknown, p: string) => C.bitsWithin(v, p, MIE_WRITABLE),
+  mtvecLo: (v: unknown, p: string) => C.bitsWithin(v, p, ~2), mtvecHi: C.int32,
+  stvecLo: (v: unknown, p: string) => C.bitsWithin(v, p, ~2), stvecHi: C.int32,
+  mepcLo: C.int32, mepcHi: C.int32, sepcLo: C.int32, sepcHi: C.int32,
+  mcauseLo: C.int32, mcauseHi: C.int32, scauseLo: C.int32, scauseHi: C.int32,
+  mtvalLo: C.int32, mtvalHi: C.int32, stvalLo: C.int32, stvalHi: C.int32,
+  mscratchLo: C.int32, mscratchHi: C.int32, sscratchLo: C.int32, sscratchHi: C.int32,
+  satpLo: C.int32,
+  // MODE is Bare, Sv39 or Sv48 (a write of another has no effect); ASID is not implemented (zero).
+  satpHi: (v: unknown, p: string) => {
+    const n = C.bitsWithin(v, p, 0xf0000fff | 0);
+    C.oneOf(n >>> 28, `${p} (MODE)`, [SATP_MODE_BARE, SATP_MODE_SV39, SATP_MODE_SV48]);
+  },
+  mcounteren: C.int32, scounteren: C.int32,
+  fcsr: (v: unknown, p: string) => C.integer(v, p, 0, 0xff),
+  instret: (v: unknown, p: string) => C.integer(v, p, 0, Number.MAX_SAFE_INTEGER),
+  steps: (v: unknown, p: string) => C.integer(v, p, 0, Number.MAX_SAFE_INTEGER),
+  instretOffset: (v: unknown, p: string) => C.bigint(v, p, -C.U64_MAX, C.U64_MAX),
+  cycleOffset: (v: unknown, p: string) => C.bigint(v, p, -C.U64_MAX, C.U64_MAX),
+  // A physical address, or -1 for none.
+  reservation: (v: unknown, p: string) => C.integer(v, p, -1, Number.MAX_SAFE_INTEGER),
+  wfi: C.bool, stopped: C.bool,
+} satisfies Record<string, (v: unknown, path: string) => unknown>;
+
+const SCALAR_NAMES = Object.keys(SCALARS) as (keyof typeof SCALARS)[];
 
 export interface HartState {
   readonly scalars: Readonly<Record<string, number | bigint | boolean>>;
@@ -327,6 +364,23 @@ export interface HartState {
   readonly f: Int32Array;
   readonly pmpcfg: Int32Array;
   readonly pmpaddr: Int32Array;
+}
+
+const HART_STATE_FIELDS = ['scalars', 'x', 'f', 'pmpcfg', 'pmpaddr'];
+
+/**
+ * Check a hart's state from outside before it is restored: every field present, of its type and
+ * range, the register files of their lengths, x0 zero. Throws StateError naming the field.
+ */
+export function checkHartState(v: unknown, path: string): void {
+  const s = C.fields(v, path, HART_STATE_FIELDS);
+  const scalars = C.fields(s.scalars, `${path}.scalars`, SCALAR_NAMES);
+  for (const k of SCALAR_NAMES) SCALARS[k](scalars[k], `${path}.scalars.${k}`);
+  const x = C.int32Array(s.x, `${path}.x`, 66);
+  if (x[0] !== 0 || x[1] !== 0) C.fail(`${path}.x`, 'x0 = 0', `x0 = 0x${(x[1] >>> 0).toString(16)}_${(x[0] >>> 0).toString(16)}`);
+  C.int32Array(s.f, `${path}.f`, 64);
+  C.int32Array(s.pmpcfg, `${path}.pmpcfg`, 32);
+  C.int32Array(s.pmpaddr, `${path}.pmpaddr`, 128);
 }
 
 const PRIORITY = [Cause.MEI, Cause.MSI, Cause.MTI, Cause.SEI, Cause.SSI, Cause.STI];

@@ -2,6 +2,7 @@
 // requests served synchronously. Disk bytes come from and go to the port only; guest memory is reached
 // only through the queue's DmaMemory.
 
+import * as C from '../../state-check';
 import { AccessSize, DeviceState } from '../device';
 import { BlockPort } from '../../ports';
 import { VirtioBackend } from './mmio';
@@ -90,6 +91,12 @@ export class VirtioBlock implements VirtioBackend {
   /** The disk's bytes belong to the BlockPort's owner; only the geometry is checked on restore. */
   snapshot(): DeviceState {
     return { capacity: this.capacity, readOnly: this.port.readOnly };
+  }
+
+  checkState(state: unknown, path: string): void {
+    const s = C.fields(state, path, ['capacity', 'readOnly']);
+    if (s.capacity !== this.capacity) C.fail(`${path}.capacity`, `${this.capacity} (sectors of this disk)`, s.capacity);
+    if (s.readOnly !== this.port.readOnly) C.fail(`${path}.readOnly`, `${this.port.readOnly} (this disk)`, s.readOnly);
   }
 
   restore(state: DeviceState): void {

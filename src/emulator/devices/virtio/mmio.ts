@@ -10,7 +10,8 @@
 // other register 0, writes ignored, so that Linux's virtio_mmio probe skips it quietly.
 
 import { AccessSize, Device, DeviceState, DmaMemory, IrqLine } from '../device';
-import { QueueOwner, SplitVirtqueue, VIRTIO_F_EVENT_IDX, VIRTIO_F_INDIRECT_DESC, queueStateOf } from './queue';
+import * as C from '../../state-check';
+import { checkQueueState, QueueOwner, SplitVirtqueue, VIRTIO_F_EVENT_IDX, VIRTIO_F_INDIRECT_DESC, queueStateOf } from './queue';
 
 /** Register offsets ("MMIO Device Register Layout"). */
 export enum VirtioMmioReg {
@@ -91,7 +92,12 @@ export interface VirtioBackend {
   reset(): void;
   snapshot(): DeviceState;
   restore(state: DeviceState): void;
+  /** Check a state from outside before restore() trusts it (Device.checkState). */
+  checkState(state: unknown, path: string): void;
 }
+
+/** The longest reason for DEVICE_NEEDS_RESET a snapshot may hold (ours are one short line). */
+const MAX_ERROR_LENGTH = 1000;
 
 export class VirtioMmio implements Device {
   readonly name: string;
@@ -294,6 +300,27 @@ export class VirtioMmio implements Device {
       queues: this.queues.map((q) => q.snapshot()),
       backend: this.backend.snapshot(),
     };
+  }
+
+  checkState(state: unknown, path: string): void {
+    if (!this.backend) {
+      C.fields(state, path, []);
+      return;
+    }
+    const s = C.fields(state, path, [
+      'status', 'deviceFeaturesSel', 'driverFeaturesSel', 'driverFeatures', 'queueSel', 'interruptStatus', 'configGeneration',
+      'error', 'queues', 'backend',
+    ]);
+    C.integer(s.status, `${path}.status`, 0, 0xff);
+    for (const k of ['deviceFeaturesSel', 'driverFeaturesSel', 'queueSel', 'configGeneration'] as const) C.uint32(s[k], `${path}.${k}`);
+    C.bigint(s.driverFeatures, `${path}.driverFeatures`);
+    C.bitsWithin(s.interruptStatus, `${path}.interruptStatus`, VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG);
+    if (s.error !== null && (typeof s.error !== 'string' || s.error.length > MAX_ERROR_LENGTH)) {
+      C.fail(`${path}.error`, `null or a string of at most ${MAX_ERROR_LENGTH} characters`, s.error);
+    }
+    const queues = C.array(s.queues, `${path}.queues`, this.queues.length);
+    queues.forEach((q, i) => checkQueueState(q, `${path}.queues[${i}]`, this.queues[i].maxSize));
+    this.backend.checkState(s.backend, `${path}.backend`);
   }
 
   /**

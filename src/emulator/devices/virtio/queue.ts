@@ -8,6 +8,7 @@
 // (the transport), which sets DEVICE_NEEDS_RESET and stops the device until the driver resets it, as
 // QEMU's virtio_error() does and "Device Requirements: Device Status Field" allows.
 
+import * as C from '../../state-check';
 import { DeviceState, DmaMemory } from '../device';
 
 /** Feature bits of the ring layout (section 6, "Reserved Feature Bits"). */
@@ -393,6 +394,23 @@ export function vringNeedEvent(event: number, newIdx: number, old: number): bool
 
 function isQueueSize(n: number): boolean {
   return Number.isInteger(n) && n > 0 && n <= VIRTQ_MAX_SIZE && (n & (n - 1)) === 0;
+}
+
+/**
+ * Check a queue's state from outside before restore() trusts it: a size the queue could be given
+ * (a power of 2 up to its QueueNumMax), ring addresses as the 32-bit halves the driver writes, ring
+ * indexes of 16 bits. Throws StateError naming the field.
+ */
+export function checkQueueState(v: unknown, path: string, maxSize: number): void {
+  const s = C.fields(v, path, [
+    'size', 'descLo', 'descHi', 'driverLo', 'driverHi', 'deviceLo', 'deviceHi', 'ready',
+    'lastAvailIdx', 'usedIdx', 'signalledUsed', 'signalledUsedValid',
+  ]);
+  if (!isQueueSize(s.size as number) || (s.size as number) > maxSize) C.fail(`${path}.size`, `a power of 2 up to ${maxSize}`, s.size);
+  for (const k of ['descLo', 'descHi', 'driverLo', 'driverHi', 'deviceLo', 'deviceHi'] as const) C.uint32(s[k], `${path}.${k}`);
+  for (const k of ['lastAvailIdx', 'usedIdx', 'signalledUsed'] as const) C.integer(s[k], `${path}.${k}`, 0, 0xffff);
+  C.bool(s.ready, `${path}.ready`);
+  C.bool(s.signalledUsedValid, `${path}.signalledUsedValid`);
 }
 
 /** Check a snapshot's queue state field by field. */

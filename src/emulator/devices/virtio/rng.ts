@@ -1,6 +1,7 @@
 // The virtio entropy device (VIRTIO 1.2 section 5.4 "Entropy Device"): one request queue of
 // device-writable buffers, filled from the EntropyPort. No feature bits, no configuration space.
 
+import * as C from '../../state-check';
 import { AccessSize, DeviceState } from '../device';
 import { EntropyPort } from '../../ports';
 import { VirtioBackend } from './mmio';
@@ -48,4 +49,8 @@ export class VirtioRng implements VirtioBackend {
   }
 
   restore(): void {}
+
+  checkState(state: unknown, path: string): void {
+    C.fields(state, path, []);
+  }
 }
