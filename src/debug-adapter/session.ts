@@ -555,6 +555,23 @@ export class SamsaraSession extends DebugSession {
     });
   }
 
+  /**
+   * The adapter stops (a signal, or the end of the client's input): a running motion is paused and
+   * the client hears `terminated`, once. (Not `exited`: that reports the debuggee's exit code, and a
+   * recording does not exit because its debugger stops.)
+   */
+  end(): void {
+    this.launched?.debuggee.pause();
+    if (this.terminated) return;
+    this.terminated = true;
+    this.sendEvent(new TerminatedEvent());
+  }
+
+  /** DebugSession's shutdown (after `disconnect`) exits the process: here it says 'shutdown', and the transport closes. */
+  override shutdown(): void {
+    this.emit('shutdown');
+  }
+
   private output(text: string, category: 'console' | 'stderr' | 'important' = 'console'): void {
     this.sendEvent(new OutputEvent(text, category));
   }
