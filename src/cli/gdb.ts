@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ELF_LIMIT, readInputFile } from '../files/input-file';
 import { GDB_COMMANDS, GDB_SCRIPT } from '../gdbstub/gdb-script';
 import { GdbServer } from '../gdbstub/server';
 import { ReplayTarget } from '../gdbstub/target';
@@ -38,9 +39,10 @@ The exit status is gdb's.
 export function recordedKernelElf(recording: ParsedRecording): string | undefined {
   const kernel = recording.header.images.find((i) => i.role === 'kernel');
   if (!kernel) return undefined;
+  // The header is input from a stranger: its path may name a device or a FIFO, its size anything.
   let data: Buffer;
   try {
-    data = fs.readFileSync(kernel.name);
+    data = readInputFile(kernel.name, { option: 'kernel', limit: Math.min(kernel.size, ELF_LIMIT) });
   } catch {
     return undefined;
   }
