@@ -8,13 +8,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ELF_LIMIT, readInputFile } from '../files/input-file';
+import { ELF_LIMIT, InputFileError, openInputFile, readInputFile } from '../files/input-file';
 import { GDB_COMMANDS, GDB_SCRIPT } from '../gdbstub/gdb-script';
 import { GdbServer } from '../gdbstub/server';
 import { ReplayTarget } from '../gdbstub/target';
 import { ParsedRecording } from '../rr/format';
 import { DebugTarget } from '../rr/debug-target';
-import { fileProblem, UsageError } from './main';
+import { UsageError } from './main';
 import { openRecording } from './recording-file';
 
 const GDB = 'gdb-multiarch';
@@ -76,10 +76,11 @@ export async function gdbCommand(args: string[]): Promise<number> {
   const [file, given] = positionals;
   const gdb = values.gdb ?? GDB;
   if (given !== undefined) {
+    // gdb reads it: it must be a regular file within the ELF limit (gdb on /dev/zero would never start).
     try {
-      fs.accessSync(given, fs.constants.R_OK);
+      fs.closeSync(openInputFile(given, { option: 'ELF', limit: ELF_LIMIT }).fd);
     } catch (e) {
-      throw new UsageError(`${given}: ${fileProblem(e)}`);
+      throw e instanceof InputFileError ? new UsageError(e.message) : e;
     }
   }
   if (!onPath(gdb)) throw new UsageError(notFound(gdb));

@@ -5,7 +5,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { BlockPort, ConsolePort, EntropyPort } from '../emulator/ports';
-import { fileProblem, InputFileError, openRegularFile } from '../files/input-file';
+import { DRIVE_LIMIT, fileProblem, InputFileError, openInputFile } from '../files/input-file';
 import { UsageError } from './main';
 import { TIMEBASE_HZ } from '../emulator/virt-map';
 
@@ -58,7 +58,7 @@ export class FileDisk implements BlockPort {
   private readonly fd: number;
   constructor(readonly path: string, writable: boolean) {
     try {
-      const { fd, size } = openRegularFile(path, '--drive', writable);
+      const { fd, size } = openInputFile(path, { option: '--drive', limit: DRIVE_LIMIT }, writable);
       this.fd = fd;
       this.size = Math.floor(size / 512) * 512;
     } catch (e) {

@@ -20,6 +20,11 @@ export const ELF_LIMIT = 2 * GiB;
 export const RECORDING_LIMIT = 2 * GiB;
 /** The kernel image: an ELF with its DWARF, as ELF_LIMIT; a raw Image must also fit the RAM (at most 2 GiB). */
 export const IMAGE_LIMIT = ELF_LIMIT;
+/**
+ * A disk image is not read whole: the guest reads it sector by sector, and a sparse image of any size
+ * costs nothing. Its size only has to be exact as a number.
+ */
+export const DRIVE_LIMIT = Number.MAX_SAFE_INTEGER;
 /** M-mode firmware (OpenSBI's fw_jump.elf is about 1 MB, QEMU's virt flash bank is 32 MiB, and the kernel is loaded 2 MiB above it). */
 export const FIRMWARE_LIMIT = 16 * MiB;
 
@@ -80,23 +85,30 @@ function kindOf(st: fs.Stats): string {
   return 'not a file';
 }
 
-/** Open `path` (read-only, or read-write) and require a regular file; the descriptor and its size. */
-export function openRegularFile(path: string, option: string, writable = false): { fd: number; size: number } {
+/**
+ * Open the file named for `use` (read-only, or read-write) and require a regular file within the
+ * limit: its descriptor (the caller closes it) and its size, both from the one open.
+ */
+export function openInputFile(path: string, use: FileUse, writable = false): { fd: number; size: number } {
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO does not wait for a writer (on a regular file it changes nothing).
     fd = fs.openSync(path, (writable ? fs.constants.O_RDWR : fs.constants.O_RDONLY) | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
   } catch (e) {
-    throw new InputFileError(option, path, fileProblem(e));
+    throw new InputFileError(use.option, path, fileProblem(e));
   }
   try {
     const st = fs.fstatSync(fd);
-    if (st.isDirectory()) throw new InputFileError(option, path, 'is a directory');
-    if (!st.isFile()) throw new InputFileError(option, path, `not a regular file (${kindOf(st)})`);
+    if (st.isDirectory()) throw new InputFileError(use.option, path, 'is a directory');
+    if (!st.isFile()) throw new InputFileError(use.option, path, `not a regular file (${kindOf(st)})`);
+    if (!(st.size <= use.limit)) {
+      const text = sizeText(st.size) === sizeText(use.limit) ? `${st.size} bytes` : sizeText(st.size);
+      throw new InputFileError(use.option, path, `${text}, more than ${use.limitName ?? `the ${sizeText(use.limit)} limit`}`);
+    }
     return { fd, size: st.size };
   } catch (e) {
     fs.closeSync(fd);
-    throw e instanceof InputFileError ? e : new InputFileError(option, path, fileProblem(e));
+    throw e instanceof InputFileError ? e : new InputFileError(use.option, path, fileProblem(e));
   }
 }
 
@@ -109,12 +121,8 @@ const CHUNK = 256 * MiB;
  * that grows meanwhile is read as it was; one that shrinks is read to its new end.
  */
 export function readInputFile(path: string, use: FileUse): Buffer {
-  const { fd, size } = openRegularFile(path, use.option);
+  const { fd, size } = openInputFile(path, use);
   try {
-    if (!(size <= use.limit)) {
-      const text = sizeText(size) === sizeText(use.limit) ? `${size} bytes` : sizeText(size);
-      throw new InputFileError(use.option, path, `${text}, more than ${use.limitName ?? `the ${sizeText(use.limit)} limit`}`);
-    }
     const data = Buffer.allocUnsafe(size);
     let done = 0;
     while (done < size) {

@@ -83,6 +83,9 @@ describe('input files: a device, a FIFO, a directory or an over-limit file is re
     ['info over 2 GiB', ['info', OVER_2G], /^samsara info: recording .*over-2g: 2147487744 bytes, more than the 2 GiB limit$/],
     ['gdbserver /dev/urandom', ['gdbserver', '--port', '0', '/dev/urandom'], /^samsara gdbserver: recording \/dev\/urandom/],
     ['gdbserver FIFO', ['gdbserver', '--port', '0', FIFO], /^samsara gdbserver: recording .*fifo/],
+    ['gdb: recording /dev/zero', ['gdb', '--gdb', process.execPath, '/dev/zero'], /^samsara gdb: recording \/dev\/zero/],
+    ['gdb: ELF /dev/zero', ['gdb', '--gdb', process.execPath, DIR, '/dev/zero'], /^samsara gdb: ELF \/dev\/zero/],
+    ['gdb: ELF FIFO', ['gdb', '--gdb', process.execPath, DIR, FIFO], /^samsara gdb: ELF .*fifo/],
     ['symbolize /dev/zero', ['symbolize', '/dev/zero', '0'], /^samsara symbolize: ELF file \/dev\/zero/],
   ];
   const kinds: [RegExp, RegExp][] = [[/\/dev\/(zero|urandom)/, CHAR], [/FIFO/, IS_FIFO], [/dir/i, IS_DIR], [/over|larger/, /more than/]];
