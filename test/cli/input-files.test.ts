@@ -144,3 +144,22 @@ describe("gdbserver: the recording's kernel path is only read when it is a regul
     }
   });
 });
+
+describe('the monitor: record start on a file that cannot be written', () => {
+  it('answers one line naming the command and the file; the run goes on', async () => {
+    const child = spawn(process.execPath, [SAMSARA, 'run', '--clock', 'virtual', DEMO], { cwd: ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (d) => { stderr += d; });
+    const exit = exitOf(child, 'samsara run with the monitor', 60_000, () => stderr);
+    child.stdin!.write('\x01crecord start /dev/full\n');
+    try {
+      await waitUntil('the monitor\'s answer', () => /\n?record start \/dev\/full: no space left on the device\n/.test(stderr), { timeoutMs: 20_000, child, output: () => stderr });
+      child.stdin!.end();
+      expect(await exit).toBe(0); // the demo powers off
+      expect(stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      child.kill('SIGKILL');
+      await exit.catch(() => undefined);
+    }
+  });
+});
