@@ -16,7 +16,7 @@ const GiB = 2 ** 30;
  * and ELF files keep that bound, so no file that opened before is refused now.
  */
 export const ELF_LIMIT = 2 * GiB;
-/** A recording is read whole and parsed in memory (its blocks are inflated later, each bounded). */
+/** A recording is read whole and parsed in memory: the same bound as an ELF. */
 export const RECORDING_LIMIT = 2 * GiB;
 /** The kernel image: an ELF with its DWARF, as ELF_LIMIT; a raw Image must also fit the RAM (at most 2 GiB). */
 export const IMAGE_LIMIT = ELF_LIMIT;
