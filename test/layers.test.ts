@@ -5,6 +5,9 @@
 //
 // Low to high:
 //   src/elf          the ELF reader, a leaf (imports only Node)
+//   src/files        reading the input files a user names (regular files only, each within a size
+//                    limit for its use), a leaf (imports only Node); for src/symbols, the frontends
+//                    and the CLI. The emulator and rr do no host I/O, so they never import it
 //   src/symbols      ELF symbols and DWARF; beside the frontends: never the emulator, rr or a frontend
 //   src/emulator     the machine; knows nothing about recording, debugging or protocols
 //   src/rr           recording, replay, the timeline
@@ -152,7 +155,7 @@ describe('the import parser', () => {
 
   it('finds the imports of the real sources (the test below is not vacuous)', () => {
     // src/elf imports nothing at all, so no edge starts there.
-    expect(new Set(edges.map((e) => e.layer))).toEqual(new Set(['cli', 'debug-adapter', 'emulator', 'extension', 'gdbstub', 'rr', 'symbols']));
+    expect(new Set(edges.map((e) => e.layer))).toEqual(new Set(['cli', 'debug-adapter', 'emulator', 'extension', 'files', 'gdbstub', 'rr', 'symbols']));
     expect(edges.find((e) => e.from === 'src/emulator/loader/boot.ts' && e.specifier === '../../elf/elf')?.target).toEqual({ kind: 'file', file: 'src/elf/elf.ts' });
     expect(edges.find((e) => e.from === 'src/rr/replayer.ts' && e.specifier === '../emulator/machine')?.target).toEqual({ kind: 'file', file: 'src/emulator/machine.ts' });
     expect(edges.find((e) => e.from === 'src/extension/extension.ts' && e.specifier === 'vscode')?.target).toEqual({ kind: 'package', name: 'vscode' });
@@ -168,8 +171,12 @@ describe('layers: imports only go down (ARCHITECTURE.md)', () => {
     expect(violations(['elf'], (t) => isNode(t) || fileIn(t, 'src/elf/'))).toEqual([]);
   });
 
-  it('src/symbols imports only src/elf and itself: never the emulator, rr, a frontend, the extension or the CLI', () => {
-    expect(violations(['symbols'], (t) => t.kind === 'package' || fileIn(t, 'src/symbols/', 'src/elf/'))).toEqual([]);
+  it('src/files (reading input files) is a leaf: only Node', () => {
+    expect(violations(['files'], (t) => isNode(t) || fileIn(t, 'src/files/'))).toEqual([]);
+  });
+
+  it('src/symbols imports only src/elf, src/files and itself: never the emulator, rr, a frontend, the extension or the CLI', () => {
+    expect(violations(['symbols'], (t) => t.kind === 'package' || fileIn(t, 'src/symbols/', 'src/elf/', 'src/files/'))).toEqual([]);
   });
 
   it('src/emulator imports only itself and the ELF reader (the loader reads the kernel\'s ELF)', () => {
@@ -185,7 +192,7 @@ describe('layers: imports only go down (ARCHITECTURE.md)', () => {
   });
 
   it('src/gdbstub and src/debug-adapter import neither each other, nor the extension, nor the CLI', () => {
-    const below = ['src/elf/', 'src/symbols/', 'src/emulator/', 'src/rr/'];
+    const below = ['src/elf/', 'src/files/', 'src/symbols/', 'src/emulator/', 'src/rr/'];
     expect(violations(['gdbstub'], (t) => t.kind === 'package' || fileIn(t, 'src/gdbstub/', ...below))).toEqual([]);
     expect(violations(['debug-adapter'], (t) => t.kind === 'package' || fileIn(t, 'src/debug-adapter/', ...below))).toEqual([]);
   });
@@ -203,6 +210,6 @@ describe('layers: imports only go down (ARCHITECTURE.md)', () => {
   });
 
   it('no file outside src/cli imports from outside src (package.json is for the command line)', () => {
-    expect(violations(['elf', 'symbols', 'emulator', 'rr', 'gdbstub', 'debug-adapter', 'extension'], (t) => t.kind !== 'file' || t.file.startsWith('src/'))).toEqual([]);
+    expect(violations(['elf', 'files', 'symbols', 'emulator', 'rr', 'gdbstub', 'debug-adapter', 'extension'], (t) => t.kind !== 'file' || t.file.startsWith('src/'))).toEqual([]);
   });
 });

@@ -8,12 +8,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ELF_LIMIT, InputFileError, openInputFile, readInputFile } from '../files/input-file';
 import { GDB_COMMANDS, GDB_SCRIPT } from '../gdbstub/gdb-script';
 import { GdbServer } from '../gdbstub/server';
 import { ReplayTarget } from '../gdbstub/target';
 import { ParsedRecording } from '../rr/format';
 import { DebugTarget } from '../rr/debug-target';
-import { fileProblem, UsageError } from './main';
+import { UsageError } from './main';
 import { openRecording } from './recording-file';
 
 const GDB = 'gdb-multiarch';
@@ -38,9 +39,10 @@ The exit status is gdb's.
 export function recordedKernelElf(recording: ParsedRecording): string | undefined {
   const kernel = recording.header.images.find((i) => i.role === 'kernel');
   if (!kernel) return undefined;
+  // The header is input from a stranger: its path may name a device or a FIFO, its size anything.
   let data: Buffer;
   try {
-    data = fs.readFileSync(kernel.name);
+    data = readInputFile(kernel.name, { option: 'kernel', limit: Math.min(kernel.size, ELF_LIMIT) });
   } catch {
     return undefined;
   }
@@ -74,10 +76,11 @@ export async function gdbCommand(args: string[]): Promise<number> {
   const [file, given] = positionals;
   const gdb = values.gdb ?? GDB;
   if (given !== undefined) {
+    // gdb reads it: it must be a regular file within the ELF limit (gdb on /dev/zero would never start).
     try {
-      fs.accessSync(given, fs.constants.R_OK);
+      fs.closeSync(openInputFile(given, { option: 'ELF', limit: ELF_LIMIT }).fd);
     } catch (e) {
-      throw new UsageError(`${given}: ${fileProblem(e)}`);
+      throw e instanceof InputFileError ? new UsageError(e.message) : e;
     }
   }
   if (!onPath(gdb)) throw new UsageError(notFound(gdb));

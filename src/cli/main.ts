@@ -8,21 +8,12 @@ import { GDBSERVER_HELP, gdbserverCommand } from './gdbserver';
 import { infoCommand, INFO_HELP, replayCommand, REPLAY_HELP } from './replay';
 import { recordCommand, runCommand, RUN_HELP } from './run';
 import { symbolizeCommand, SYMBOLIZE_HELP } from './symbolize';
+import { fileProblem } from '../files/input-file';
 
 export class UsageError extends Error {}
 
-/** Why a file could not be read or written, in a few words ("no such file"), from Node's error. */
-export function fileProblem(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  switch (err.code) {
-    case 'ENOENT': return 'no such file';
-    case 'EISDIR': return 'is a directory';
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'ENOTDIR': return 'a folder on the path is not a folder';
-    case 'ENOSPC': return 'no space left on the device';
-    default: return err.message;
-  }
-}
+/** Why a file could not be read or written, in a few words ("no such file"): src/files' wording. */
+export { fileProblem } from '../files/input-file';
 
 const COMMANDS: Record<string, { summary: string; help: string; main: (args: string[]) => Promise<number> }> = {
   run: { summary: 'run a guest machine (an ELF or a Linux Image) with its console on this terminal', help: RUN_HELP, main: runCommand },

@@ -45,7 +45,7 @@ export class Monitor {
         }
         case 'record':
           if (words[1] === 'start' && words.length === 3) {
-            s.startRecording(fileSink(words[2]), this.header());
+            s.startRecording(fileSink(words[2], 'record start'), this.header());
             this.print(`recording into ${words[2]} from position ${s.machine.position}\n`);
             return;
           }

@@ -8,23 +8,49 @@ import { Machine } from '../emulator/machine';
 import { FormatError, parseRecording, ParsedRecording, RecordingHeader } from '../rr/format';
 import { RecordingSink } from '../rr/recorder';
 import { fileProblem, UsageError } from './main';
-import { RunOptions } from './run';
+import { readInput, RunOptions } from './run';
+import { RECORDING_LIMIT } from '../files/input-file';
 
-/** Append blocks to a file as they come, so that a killed process leaves every complete block. */
-export function fileSink(path: string): RecordingSink {
-  let fd: number;
+/**
+ * Append blocks to a file as they come, so that a killed process leaves every complete block. A
+ * write that fails (a full disk, /dev/full, an I/O error) closes the file and throws a UsageError
+ * naming `option`: what was written before it stays, a readable prefix (a cut-off last block).
+ */
+export function fileSink(path: string, option = '-o'): RecordingSink {
+  let fd: number | undefined;
+  const fail = (e: unknown): never => {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new UsageError(`${option} ${path}: ${missing ? `no such folder (${dirname(path)})` : fileProblem(e)}`);
+  };
   try {
     fd = fs.openSync(path, 'w');
   } catch (e) {
-    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new UsageError(`-o ${path}: ${missing ? `no such folder (${dirname(path)})` : fileProblem(e)}`);
+    fail(e);
   }
+  const close = (): void => {
+    if (fd === undefined) return;
+    const f = fd;
+    fd = undefined;
+    fs.closeSync(f);
+  };
   return {
     write: (bytes) => {
+      if (fd === undefined) throw new UsageError(`${option} ${path}: the recording was closed after a write failed`);
       let off = 0;
-      while (off < bytes.length) off += fs.writeSync(fd, bytes, off);
+      try {
+        while (off < bytes.length) off += fs.writeSync(fd, bytes, off);
+      } catch (e) {
+        try { close(); } catch { /* the write's error is the one to report */ }
+        fail(e);
+      }
     },
-    close: () => fs.closeSync(fd),
+    close: () => {
+      try {
+        close();
+      } catch (e) {
+        fail(e); // close(2) can report a deferred write error (NFS, a full disk)
+      }
+    },
   };
 }
 
@@ -58,12 +84,7 @@ export function recordingHeader(
 
 /** Open a recording; a bad file gives a UsageError that names the problem. */
 export function openRecording(path: string, options: { untilDamage?: boolean } = {}): ParsedRecording {
-  let data: Uint8Array;
-  try {
-    data = fs.readFileSync(path);
-  } catch (e) {
-    throw new UsageError(`${path}: ${fileProblem(e)}`);
-  }
+  const data = readInput(path, { option: 'recording', limit: RECORDING_LIMIT });
   try {
     return parseRecording(data, path, options);
   } catch (e) {

@@ -6,6 +6,7 @@ import { Bios, boot } from '../emulator/loader/boot';
 import { Machine, RunResult } from '../emulator/machine';
 import { LinearClock } from '../emulator/clock';
 import { MAX_HARTS } from '../emulator/virt-map';
+import { FileUse, FIRMWARE_LIMIT, IMAGE_LIMIT, InputFileError, readInputFile, sizeText } from '../files/input-file';
 import { FileDisk, HostEntropy, HostTime, StreamConsole } from './host-ports';
 import { fileSink, recordingHeader } from './recording-file';
 import { RecordingTaps } from '../rr/recorder';
@@ -36,9 +37,10 @@ options:
   --max-insns N      stop after N instructions in all (exit code 124)
   --dtb-out FILE     write the generated device tree blob to FILE
 
-exit status: the guest's power-off code (0 for a clean power-off); 2 for bad arguments or an image
-that cannot be loaded; 124 when --max-insns is reached; 125 when the guest stops the machine in a
-way it cannot continue from.
+exit status: the guest's power-off code (0 for a clean power-off); 2 for bad arguments, an image
+that cannot be loaded, or a file that cannot be read or written (a recording that cannot be written
+further ends there and replays up to its last complete block); 124 when --max-insns is reached; 125
+when the guest stops the machine in a way it cannot continue from.
 `;
 
 export const EXIT_MAX_INSNS = 124;
@@ -138,18 +140,29 @@ export function parseSize(text: string): number {
   return bytes;
 }
 
-export function readInput(what: string, path: string): Uint8Array {
+/** The whole of an input file (src/files: a regular file within `use.limit`); a problem is a UsageError naming the option. */
+export function readInput(path: string, use: FileUse): Uint8Array {
   try {
-    return fs.readFileSync(path);
+    return readInputFile(path, use);
   } catch (e) {
-    throw new UsageError(`${what} ${path}: ${fileProblem(e)}`);
+    if (e instanceof InputFileError) throw new UsageError(e.message);
+    throw e;
   }
 }
 
 function parseBios(text: string): Bios {
   if (text === 'builtin') return { kind: 'builtin' };
   if (text === 'none') return { kind: 'none' };
-  return { kind: 'file', name: text, data: readInput('--bios', text) };
+  return { kind: 'file', name: text, data: readInput(text, { option: '--bios', limit: FIRMWARE_LIMIT }) };
+}
+
+/** Write a whole file the user named; a problem (a full disk, /dev/full, an I/O error) is a UsageError naming the option. */
+function writeOutput(option: string, path: string, data: Uint8Array): void {
+  try {
+    fs.writeFileSync(path, data);
+  } catch (e) {
+    throw new UsageError(`${option} ${path}: ${fileProblem(e)}`);
+  }
 }
 
 export async function runCommand(args: string[]): Promise<number> {
@@ -161,17 +174,11 @@ export async function recordCommand(args: string[]): Promise<number> {
 }
 
 async function runOrRecord(opts: RunOptions): Promise<number> {
-  const kernel = readInput('image', opts.image);
+  const kernel = readInput(opts.image, { option: 'image', limit: IMAGE_LIMIT });
   const bios = parseBios(opts.bios);
-  const initrd = opts.initrd === undefined ? undefined : readInput('--initrd', opts.initrd);
-  let disk: FileDisk | undefined;
-  if (opts.drive) {
-    try {
-      disk = new FileDisk(opts.drive.path, opts.drive.writable);
-    } catch (e) {
-      throw new UsageError(`--drive ${opts.drive.path}: ${fileProblem(e)}`);
-    }
-  }
+  // The initrd is copied into RAM whole: it cannot be larger.
+  const initrd = opts.initrd === undefined ? undefined : readInput(opts.initrd, { option: '--initrd', limit: opts.mem, limitName: `the ${sizeText(opts.mem)} of RAM (--mem)` });
+  const disk = opts.drive && new FileDisk(opts.drive.path, opts.drive.writable);
   const console = new StreamConsole(1);
   const hostTime = opts.clock === 'host' ? new HostTime() : undefined;
 
@@ -200,7 +207,7 @@ async function runOrRecord(opts: RunOptions): Promise<number> {
         }
         : undefined,
     });
-    if (opts.dtbOut) fs.writeFileSync(opts.dtbOut, info.dtb);
+    if (opts.dtbOut) writeOutput('--dtb-out', opts.dtbOut, info.dtb);
     const session = new Session(machine, clock, taps);
     const header = (): RecordingHeader => recordingHeader(opts, machine, { kernel, bios, initrd, disk, tohost: info.htif?.tohost });
     if (opts.output) session.startRecording(fileSink(opts.output), header());

@@ -27,6 +27,7 @@ export async function symbolizeCommand(args: string[]): Promise<number> {
   try {
     symbols = KernelSymbols.open(file);
   } catch (e) {
+    if ((e as Error).name === 'InputFileError') throw new UsageError((e as Error).message);
     if ((e as Error).name === 'ElfError' || (e as Error).name === 'DwarfError') throw new UsageError(`${file}: ${(e as Error).message}`);
     throw e;
   }

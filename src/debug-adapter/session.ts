@@ -3,10 +3,10 @@
 // Threads are harts (thread id = hart + 1). Motions answer at once and report their end with a
 // `stopped` event, so that a pause request is heard while they run.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DebugSession, InitializedEvent, OutputEvent, StoppedEvent, TerminatedEvent } from '@vscode/debugadapter';
 import { DebugProtocol } from '@vscode/debugprotocol';
+import { InputFileError, readInputFile, RECORDING_LIMIT } from '../files/input-file';
 import { FormatError, parseRecording } from '../rr/format';
 import { describeHart, DebugTarget } from '../rr/debug-target';
 import { overview, Overview } from '../rr/overview';
@@ -138,21 +138,23 @@ export class SamsaraSession extends DebugSession {
 
   private async launch(raw: unknown): Promise<void> {
     const args = validateLaunch(raw, this.cwd);
+    // Both files through src/files: a regular file within its limit, or one sentence at once
+    // naming "recording" or "program" (a device or a FIFO is never read).
     let recording;
     try {
-      recording = parseRecording(fs.readFileSync(args.recording), args.recording);
+      recording = parseRecording(readInputFile(args.recording, { option: 'recording', limit: RECORDING_LIMIT }), args.recording);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      const why = e instanceof FormatError ? err.message : err.code === 'ENOENT' ? `${args.recording}: no such file` : `${args.recording}: ${err.message}`;
+      const why = e instanceof FormatError ? err.message : e instanceof InputFileError ? `${e.path}: ${e.problem}` : `${args.recording}: ${err.message}`;
       throw new AdapterError(ErrorCode.BadInput, `cannot open the recording: ${why}`);
     }
     let symbols: KernelSymbols | undefined;
     if (args.program) {
       try {
-        symbols = KernelSymbols.open(args.program);
+        symbols = KernelSymbols.open(args.program, 'program');
       } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        throw new AdapterError(ErrorCode.BadInput, `cannot read the program's symbols: ${err.code === 'ENOENT' ? `${args.program}: no such file` : err.message}`);
+        const why = e instanceof InputFileError ? `${e.path}: ${e.problem}` : (e as Error).message;
+        throw new AdapterError(ErrorCode.BadInput, `cannot read the program's symbols: ${why}`);
       }
     }
     if (recording.truncated) this.output(`${args.recording} was cut off at byte ${recording.truncated.size}: it replays up to its last complete block\n`, 'important');

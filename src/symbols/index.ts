@@ -2,7 +2,7 @@
 // answers "where is this address" (symbol, function, inlined calls, file and line) and "where does
 // this line's code start", reading the DWARF lazily. It never imports the emulator.
 
-import * as fs from 'node:fs';
+import { ELF_LIMIT, readInputFile } from '../files/input-file';
 import { SourceFrame, Symbolizer } from './decode';
 import { ElfFile, parseElf } from '../elf/elf';
 import { CallFrameInformation, UnwindRow } from './dwarf/cfi';
@@ -34,8 +34,9 @@ export class KernelSymbols implements Symbolizer {
     this.sections = dwarfSections(elf);
   }
 
-  static open(path: string): KernelSymbols {
-    return new KernelSymbols(parseElf(fs.readFileSync(path)), path);
+  /** The symbols of the ELF file at `path`, named by `option` (as the user gave it) in an InputFileError when it cannot be read. */
+  static open(path: string, option = 'ELF file'): KernelSymbols {
+    return new KernelSymbols(parseElf(readInputFile(path, { option, limit: ELF_LIMIT })), path);
   }
 
   /** Whether the file has DWARF line information (else only the symbol table answers). */
