@@ -73,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
 function isInputError(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
   const code = (e as NodeJS.ErrnoException).code;
-  return e.name === 'BootError' || e.name === 'ElfError' || e.name === 'DwarfError' || code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
+  return e.name === 'BootError' || e.name === 'ElfError' || e.name === 'DwarfError' || e.name === 'FormatError' || code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
     code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' ||
     code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'EPERM';
 }

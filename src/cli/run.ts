@@ -12,6 +12,7 @@ import { fileSink, recordingHeader } from './recording-file';
 import { RecordingTaps } from '../rr/recorder';
 import { Session } from '../rr/session';
 import { RecordingHeader } from '../rr/format';
+import { MAX_MEM_SIZE, MIN_MEM_SIZE } from '../rr/validate';
 import { Monitor } from './monitor';
 import { fileProblem, UsageError } from './main';
 import { Terminal } from './terminal';
@@ -128,14 +129,14 @@ function integer(option: string, text: string): number {
   return n;
 }
 
-/** "256M", "1G", "65536K" or a byte count; a multiple of 4 KiB from 1 MiB to 2 GiB. */
+/** "256M", "1G", "65536K" or a byte count; a multiple of 4 KiB from 1 MiB to 2 GiB (the sizes a recording may have). */
 export function parseSize(text: string): number {
   const m = /^(\d+)([KMG]i?B?)?$/i.exec(text);
   if (!m) throw new UsageError(`--mem: cannot read size '${text}' (use e.g. 256M or 1G)`);
   const unit = (m[2] ?? '').charAt(0).toUpperCase();
   const scale = unit === 'K' ? 1024 : unit === 'M' ? MIB : unit === 'G' ? 1024 * MIB : 1;
   const bytes = Number(m[1]) * scale;
-  if (bytes < MIB || bytes > 2048 * MIB) throw new UsageError(`--mem must be between 1M and 2G (got ${text})`);
+  if (bytes < MIN_MEM_SIZE || bytes > MAX_MEM_SIZE) throw new UsageError(`--mem must be between ${MIN_MEM_SIZE / MIB}M and ${MAX_MEM_SIZE / MIB / 1024}G (got ${text})`);
   if (bytes % 4096 !== 0) throw new UsageError(`--mem must be a multiple of 4K (got ${text})`);
   return bytes;
 }

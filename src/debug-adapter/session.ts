@@ -20,6 +20,7 @@ import { defaultSourceRoot, SourceMap } from './sources';
 import { backtrace, StackEntry } from './stack';
 import { hex, HartValues } from './variables';
 import { DataViews, FrameRef } from './data-views';
+import { DivergenceError } from '../rr/replayer';
 
 type Handler = (args: any) => Promise<unknown> | unknown;
 
@@ -105,7 +106,7 @@ export class SamsaraSession extends DebugSession {
         if (body !== undefined) response.body = body;
         this.sendResponse(response);
       } catch (e) {
-        const err = e instanceof AdapterError ? e : new AdapterError(ErrorCode.Internal, `internal error in ${request.command}: ${(e as Error).stack ?? e}`);
+        const err = adapterError(e, request.command);
         // The message goes in as a variable: a format string would take {...} in paths for one.
         this.sendErrorResponse(response, { id: err.code, format: '{_message}', variables: { _message: err.message }, showUser: err.showUser });
       }
@@ -583,4 +584,16 @@ export class SamsaraSession extends DebugSession {
 function parseAddress(reference: string, offset = 0): bigint | undefined {
   if (typeof reference !== 'string' || !Number.isInteger(offset) || !/^(0x[0-9a-f]+|\d+)$/i.test(reference.trim())) return undefined;
   return BigInt.asUintN(64, BigInt(reference.trim()) + BigInt(offset));
+}
+
+/**
+ * The error a request answers with: a recording found bad or diverging as the request replays it is
+ * the input's fault and says so in one sentence; anything else is a bug in the adapter, answered
+ * with its message only (the stack goes to stderr, never to the user).
+ */
+function adapterError(e: unknown, command: string): AdapterError {
+  if (e instanceof AdapterError) return e;
+  if (e instanceof FormatError || e instanceof DivergenceError) return new AdapterError(ErrorCode.BadInput, e.message);
+  process.stderr.write(`samsara dap: internal error in ${command}: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  return new AdapterError(ErrorCode.Internal, `internal error in ${command}: ${e instanceof Error ? e.message : String(e)}`);
 }

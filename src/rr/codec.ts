@@ -64,7 +64,8 @@ export class ByteWriter {
 
 export class ByteReader {
   pos = 0;
-  constructor(private readonly buf: Uint8Array, private readonly what: string) {}
+  /** `what` names the data in errors ("rec: block 3"). */
+  constructor(private readonly buf: Uint8Array, readonly what: string) {}
 
   get done(): boolean {
     return this.pos >= this.buf.length;
@@ -87,16 +88,21 @@ export class ByteReader {
     return v;
   }
 
+  /** An unsigned LEB128 of at most 8 bytes, below 2^53 (what ByteWriter.varint writes). */
   varint(): number {
+    const at = this.pos;
     let v = 0;
     let scale = 1;
     for (let i = 0; i < 8; i++) {
       const b = this.u8();
       v += (b & 0x7f) * scale;
-      if ((b & 0x80) === 0) return v;
+      if ((b & 0x80) === 0) {
+        if (v > Number.MAX_SAFE_INTEGER) throw new FormatError(`${this.what}, byte ${at}: a number of 2^53 or more`);
+        return v;
+      }
       scale *= 0x80;
     }
-    throw new FormatError(`${this.what}: varint too long at byte ${this.pos}`);
+    throw new FormatError(`${this.what}, byte ${at}: a number (varint) longer than 8 bytes`);
   }
 
   bytes(): Uint8Array {

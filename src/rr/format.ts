@@ -13,8 +13,10 @@
 //
 // Any change to the header, the blocks or the records must bump FORMAT_VERSION.
 
-import { deflateSync, inflateSync } from 'fflate';
+import { deflateSync, Inflate } from 'fflate';
+import { PAGE_SIZE } from '../emulator/bus';
 import { ByteReader, ByteWriter, crc32, decodeJson, encodeJson, FormatError } from './codec';
+import { MAX_HEADER_BYTES, readHeader } from './validate';
 
 export const MAGIC = 'SAMSARA\n';
 export const FORMAT_VERSION = 1;
@@ -99,6 +101,7 @@ export function encodeEvent(w: ByteWriter, e: Event): void {
 }
 
 export function decodeEvent(r: ByteReader): Event {
+  const at = r.pos;
   const kind = r.u8();
   switch (kind) {
     case EventKind.Chunk: return { kind, hart: r.u8(), steps: r.varint() };
@@ -109,12 +112,13 @@ export function decodeEvent(r: ByteReader): Event {
     case EventKind.Digest: case EventKind.MemoryDigest: return { kind, position: r.varint(), digest: r.u32() };
     case EventKind.End: {
       const position = r.varint();
-      const reason = END_REASONS[r.u8()];
-      if (!reason) throw new FormatError('bad end reason');
+      const n = r.u8();
+      const reason = END_REASONS[n];
+      if (!reason) throw new FormatError(`${r.what}, byte ${at}: the End event's reason is ${n}: must be 0 to ${END_REASONS.length - 1}`);
       return { kind, position, reason, code: r.varint(), memoryDigest: r.u32() };
     }
     default:
-      throw new FormatError(`unknown event kind ${kind} at byte ${r.pos - 1}`);
+      throw new FormatError(`${r.what}, byte ${at}: unknown event kind ${kind}`);
   }
 }
 
@@ -148,12 +152,31 @@ export function encodeBlock(kind: BlockKind, sequence: number, payload: Uint8Arr
 
 // --- Reading ---------------------------------------------------------------------------------------
 
+/** The raw (inflated) length an events block may declare: the recorder writes far less (a slice's events). */
+export const MAX_EVENTS_BLOCK = 64 * 2 ** 20;
+/** What a snapshot holds besides RAM pages (the machine's and devices' state as JSON), at most. */
+const MAX_SNAPSHOT_STATE = 16 * 2 ** 20;
+/** Stored bytes given to the inflater at a time: deflate expands at most ~1032 times, so ~16 MiB out. */
+const INFLATE_STEP = 16 * 1024;
+
+/** The raw length a block of `kind` may declare in a recording with this header. */
+export function rawLengthLimit(kind: BlockKind, header: RecordingHeader): number {
+  if (kind === BlockKind.Events) return MAX_EVENTS_BLOCK;
+  // Every page of RAM, each with its page number (a varint of at most 8 bytes), and the state.
+  const pages = header.machine.memSize / PAGE_SIZE;
+  return pages * (PAGE_SIZE + 8) + MAX_SNAPSHOT_STATE;
+}
+
+/** A block as it is stored: its payload is inflated only when a reader reaches it (inflateBlock). */
 export interface Block {
   readonly kind: BlockKind;
   readonly sequence: number;
   /** Byte offset of the block in the file. */
   readonly offset: number;
-  readonly payload: Uint8Array;
+  /** The stored (deflated) payload, its checksum verified. */
+  readonly stored: Uint8Array;
+  /** The payload's length once inflated, as the block header declares it (checked against rawLengthLimit). */
+  readonly rawLength: number;
 }
 
 export interface ParsedRecording {
@@ -167,10 +190,12 @@ export interface ParsedRecording {
 }
 
 /**
- * Read a recording. Throws FormatError, naming the problem (and the block, for corruption), for
- * anything but a clean end or a cut-off final block. With `untilDamage` (for looking at a damaged
- * file, never for replaying it), a damaged block after the snapshot ends the blocks read instead,
- * and `damaged` says which and why.
+ * Read a recording: check the file header's every field (validate.ts), then frame and verify the
+ * blocks, without inflating any (what opening costs does not depend on the raw lengths declared).
+ * Throws FormatError, naming the problem (and the block, for corruption), for anything but a clean
+ * end or a cut-off final block. With `untilDamage` (for looking at a damaged file, never for
+ * replaying it), a damaged block after the snapshot ends the blocks read instead, and `damaged`
+ * says which and why.
  */
 export function parseRecording(data: Uint8Array, name = 'recording', options: { untilDamage?: boolean } = {}): ParsedRecording {
   const magic = new TextEncoder().encode(MAGIC);
@@ -185,16 +210,12 @@ export function parseRecording(data: Uint8Array, name = 'recording', options: { 
     throw new FormatError(`${name}: recording format version ${version}, but this samsara reads version ${FORMAT_VERSION}`);
   }
   const headerLength = r.u32();
+  if (headerLength > MAX_HEADER_BYTES) throw new FormatError(`${name}: the file header is ${headerLength} bytes long: at most ${MAX_HEADER_BYTES} are allowed`);
   if (r.pos + headerLength + 4 > data.length) throw new FormatError(`${name}: cut off inside the file header`);
   const json = data.subarray(r.pos, r.pos + headerLength);
   r.pos += headerLength;
   if (r.u32() !== crc32(json)) throw new FormatError(`${name}: the file header is corrupt (checksum mismatch)`);
-  let header: RecordingHeader;
-  try {
-    header = JSON.parse(new TextDecoder().decode(json));
-  } catch (e) {
-    throw new FormatError(`${name}: the file header is not valid JSON`);
-  }
+  const header = readHeader(json, name);
 
   const blocks: Block[] = [];
   let pos = r.pos;
@@ -203,36 +224,31 @@ export function parseRecording(data: Uint8Array, name = 'recording', options: { 
   let damaged: ParsedRecording['damaged'];
   while (pos < data.length) {
     const sequence = blocks.length;
+    const where = `${name}: block ${sequence} at byte ${pos}`;
     try {
       if (pos + BLOCK_HEADER > data.length) { truncated = { at: pos, size: data.length }; break; }
-      if (view.getUint32(pos, true) !== BLOCK_MAGIC) {
-        throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (bad block magic)`);
-      }
+      if (view.getUint32(pos, true) !== BLOCK_MAGIC) throw new FormatError(`${where} is corrupt (bad block magic)`);
       if (crc32(data.subarray(pos, pos + 17)) !== view.getUint32(pos + 17, true)) {
-        throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (header checksum mismatch)`);
+        throw new FormatError(`${where} is corrupt (header checksum mismatch)`);
       }
       const kind = view.getUint8(pos + 4);
       const storedLength = view.getUint32(pos + 9, true);
       const rawLength = view.getUint32(pos + 13, true);
       if (pos + BLOCK_HEADER + storedLength > data.length) { truncated = { at: pos, size: data.length }; break; }
       const stored = data.subarray(pos + BLOCK_HEADER, pos + BLOCK_HEADER + storedLength);
-      if (crc32(stored) !== view.getUint32(pos + 21, true)) {
-        throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (checksum mismatch)`);
-      }
+      if (crc32(stored) !== view.getUint32(pos + 21, true)) throw new FormatError(`${where} is corrupt (checksum mismatch)`);
       if (view.getUint32(pos + 5, true) !== sequence) {
-        throw new FormatError(`${name}: block ${sequence} at byte ${pos} is out of order (it says ${view.getUint32(pos + 5, true)})`);
+        throw new FormatError(`${where} is out of order (it says ${view.getUint32(pos + 5, true)})`);
       }
-      if (kind !== BlockKind.Snapshot && kind !== BlockKind.Events) {
-        throw new FormatError(`${name}: block ${sequence} at byte ${pos} has unknown kind ${kind}`);
+      const expected = sequence === 0 ? BlockKind.Snapshot : BlockKind.Events;
+      if (kind !== expected) {
+        const known = kind === BlockKind.Snapshot || kind === BlockKind.Events;
+        throw new FormatError(`${where} ${known ? `is a ${kind === BlockKind.Snapshot ? 'snapshot' : 'events'} block` : `has unknown kind ${kind}`}: ` +
+          `the recording's ${sequence === 0 ? 'first block is its snapshot' : 'blocks after the first hold events'}`);
       }
-      let payload: Uint8Array;
-      try {
-        payload = inflateSync(stored, { out: new Uint8Array(rawLength) });
-      } catch {
-        throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (cannot decompress)`);
-      }
-      if (payload.length !== rawLength) throw new FormatError(`${name}: block ${sequence} at byte ${pos} is corrupt (length mismatch)`);
-      blocks.push({ kind, sequence, offset: pos, payload });
+      const limit = rawLengthLimit(kind, header);
+      if (rawLength > limit) throw new FormatError(`${where} declares a raw length of ${rawLength} bytes: at most ${limit} are allowed`);
+      blocks.push({ kind, sequence, offset: pos, stored, rawLength });
       pos += BLOCK_HEADER + storedLength;
     } catch (e) {
       if (!(e instanceof FormatError) || !options.untilDamage || blocks.length === 0) throw e;
@@ -240,15 +256,50 @@ export function parseRecording(data: Uint8Array, name = 'recording', options: { 
       break;
     }
   }
-  if (blocks.length === 0 || blocks[0].kind !== BlockKind.Snapshot) {
+  if (blocks.length === 0) {
     throw new FormatError(`${name}: no initial snapshot${truncated ? ' (the file is cut off before it)' : ''}`);
   }
   return { version, header, blocks, truncated, damaged };
 }
 
-/** The events of an events block; the payload begins with the block's start position. */
+/**
+ * A block's payload, inflated as a stream: the output is checked as it grows and the inflation
+ * stops as soon as it passes the declared raw length, so that a block never costs more memory than
+ * it declares (and rawLengthLimit bounds that).
+ */
+export function inflateBlock(block: Block, name = 'recording'): Uint8Array {
+  const where = `${name}: block ${block.sequence} at byte ${block.offset}`;
+  const out = new Uint8Array(block.rawLength);
+  let length = 0;
+  const inflater = new Inflate((chunk) => {
+    if (length + chunk.length > out.length) {
+      throw new FormatError(`${where} is corrupt (it inflates to more than the ${block.rawLength} bytes it declares)`);
+    }
+    out.set(chunk, length);
+    length += chunk.length;
+  });
+  const stored = block.stored;
+  try {
+    let at = 0;
+    do {
+      const end = Math.min(stored.length, at + INFLATE_STEP);
+      inflater.push(stored.subarray(at, end), end === stored.length);
+      at = end;
+    } while (at < stored.length);
+  } catch (e) {
+    if (e instanceof FormatError) throw e;
+    throw new FormatError(`${where} is corrupt (cannot decompress)`);
+  }
+  if (length !== block.rawLength) throw new FormatError(`${where} is corrupt (it inflates to ${length} bytes, not the ${block.rawLength} it declares)`);
+  return out;
+}
+
+/**
+ * The events of an events block, decoded as they are (the events' ranges unchecked: EventLog reads
+ * them checked); the payload begins with the block's start position.
+ */
 export function decodeEvents(block: Block, name = 'recording'): { start: number; events: Event[] } {
-  const r = new ByteReader(block.payload, `${name}: block ${block.sequence}`);
+  const r = new ByteReader(inflateBlock(block, name), `${name}: block ${block.sequence}`);
   const start = r.varint();
   const events: Event[] = [];
   while (!r.done) events.push(decodeEvent(r));

@@ -2,7 +2,8 @@
 // for each bucket the steps each hart took and the events recorded there (interrupts, system calls,
 // other exceptions, input from outside). Read from the event blocks alone, without replaying.
 
-import { BlockKind, decodeEvents, EventKind, ParsedRecording } from './format';
+import { EventLog } from './event-log';
+import { EventKind, ParsedRecording } from './format';
 
 export interface Overview {
   start: number;
@@ -24,16 +25,12 @@ const CAUSE_ECALL_S = 9;
 
 export function overview(recording: ParsedRecording, buckets = 512, name = 'recording'): Overview {
   const harts = recording.header.machine.harts;
-  // Two passes: the span first (the end is known only at the end), then the buckets.
-  let start: number | undefined;
-  let position = 0;
-  const blocks = recording.blocks.filter((b) => b.kind === BlockKind.Events).map((b) => decodeEvents(b, name));
-  for (const { start: s, events } of blocks) {
-    start ??= s;
-    position = Math.max(position, s);
-    for (const e of events) if (e.kind === EventKind.Chunk) position += e.steps;
-  }
-  start ??= 0;
+  // Two passes: the span first (the end is known only at the end), then the buckets. The events are
+  // checked (EventLog): harts within the header's, each block starting where the one before ended.
+  const log = new EventLog(recording, name);
+  const start = log.firstPosition() ?? 0;
+  let position = start;
+  for (const e of log.events()) if (e.kind === EventKind.Chunk) position += e.steps;
   const end = Math.max(position, start + 1);
   const bucketSize = Math.max(1, Math.ceil((end - start) / buckets));
   const n = Math.ceil((end - start) / bucketSize);
@@ -41,34 +38,31 @@ export function overview(recording: ParsedRecording, buckets = 512, name = 'reco
   const o: Overview = { start, end, bucketSize, steps: Array.from({ length: harts }, zeros), interrupts: zeros(), syscalls: zeros(), exceptions: zeros(), inputs: zeros() };
   const bucket = (p: number): number => Math.min(n - 1, Math.max(0, Math.floor((p - start) / bucketSize)));
   position = start;
-  for (const { start: s, events } of blocks) {
-    position = Math.max(position, s);
-    for (const e of events) {
-      switch (e.kind) {
-        case EventKind.Chunk: {
-          // Spread the chunk's steps over the buckets it spans.
-          let left = e.steps;
-          while (left > 0) {
-            const b = bucket(position);
-            const room = Math.min(left, start + (b + 1) * bucketSize - position);
-            o.steps[e.hart][b] += room;
-            position += room;
-            left -= room;
-            if (room <= 0) break;
-          }
-          break;
+  for (const e of log.events()) {
+    switch (e.kind) {
+      case EventKind.Chunk: {
+        // Spread the chunk's steps over the buckets it spans.
+        let left = e.steps;
+        while (left > 0) {
+          const b = bucket(position);
+          const room = Math.min(left, start + (b + 1) * bucketSize - position);
+          o.steps[e.hart][b] += room;
+          position += room;
+          left -= room;
+          if (room <= 0) break;
         }
-        case EventKind.Trap:
-          if (e.interrupt) o.interrupts[bucket(e.position)]++;
-          else if (e.cause === CAUSE_ECALL_U) o.syscalls[bucket(e.position)]++;
-          else if (e.cause !== CAUSE_ECALL_S) o.exceptions[bucket(e.position)]++;
-          break;
-        case EventKind.Input: case EventKind.Entropy: case EventKind.BlockRead:
-          o.inputs[bucket(e.position)]++;
-          break;
-        default:
-          break;
+        break;
       }
+      case EventKind.Trap:
+        if (e.interrupt) o.interrupts[bucket(e.position)]++;
+        else if (e.cause === CAUSE_ECALL_U) o.syscalls[bucket(e.position)]++;
+        else if (e.cause !== CAUSE_ECALL_S) o.exceptions[bucket(e.position)]++;
+        break;
+      case EventKind.Input: case EventKind.Entropy: case EventKind.BlockRead:
+        o.inputs[bucket(e.position)]++;
+        break;
+      default:
+        break;
     }
   }
   return o;

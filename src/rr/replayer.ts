@@ -10,7 +10,9 @@ import { Htif } from '../emulator/devices/htif';
 import { trapName } from '../emulator/hart/trap';
 import { Machine } from '../emulator/machine';
 import { BlockPort, ConsolePort, EntropyPort } from '../emulator/ports';
-import { BlockKind, decodeEvents, EndReason, Event, EventKind, ParsedRecording } from './format';
+import { ByteReader } from './codec';
+import { EventLog } from './event-log';
+import { decodeEvent, EndReason, Event, EventKind, inflateBlock, ParsedRecording } from './format';
 import { hartsDigest, memoryDigest, restoreSnapshot } from './snapshot';
 import { EventStats } from './stats';
 
@@ -18,11 +20,13 @@ export class DivergenceError extends Error {
   override name = 'DivergenceError';
 }
 
-/** Where the replayer is in the event stream, for checkpoints (taken between turns only). */
+/**
+ * Where the replayer is in the event stream, for checkpoints (taken between turns only): the block
+ * and the byte offset of the next event in its payload (0 and 0 before the first events block).
+ */
 export interface ReplayCursor {
-  readonly events: Event[];
-  readonly eventIndex: number;
-  readonly blockIndex: number;
+  readonly block: number;
+  readonly offset: number;
   readonly ended?: ReplayEnd;
 }
 
@@ -41,9 +45,11 @@ export class Replayer {
   readonly stats = new EventStats();
   /** Set once the End event has been reached. */
   ended?: ReplayEnd;
-  private events: Event[] = [];
-  private eventIndex = 0;
-  private blockIndex = 1;
+  /** The recording's events, inflated and checked block by block as replay reaches them. */
+  readonly log: EventLog;
+  /** The block being read (0, the snapshot, before the first events block), and its reader. */
+  private block = 0;
+  private reader: ByteReader | undefined;
   /** Events of the turn in progress that happen inside it (entropy, block reads, traps), in order. */
   private pending: Event[] = [];
   private turn: { hart: number; remaining: number } | undefined;
@@ -77,7 +83,8 @@ export class Replayer {
         this.machine.finish(ev.kind === 'exit' ? { kind: 'poweroff', code: ev.code } : { kind: 'fatal', message: 'unsupported HTIF command' });
       });
     }
-    restoreSnapshot(recording.blocks[0].payload, this.machine, this.clock, `${name}: snapshot`);
+    restoreSnapshot(inflateBlock(recording.blocks[0], name), this.machine, this.clock, `${name}: snapshot`);
+    this.log = new EventLog(recording, name, this.machine.position);
     this.stats.start(m.harts, this.machine.position);
     this.machine.onTrap = (h, cause, interrupt) => {
       const e = this.pending.shift();
@@ -158,14 +165,12 @@ export class Replayer {
    */
   enterTurn(): void {
     while (!this.turn && !this.ended) {
-      const saved = { events: this.events, eventIndex: this.eventIndex, blockIndex: this.blockIndex };
+      const saved = this.where();
       const e = this.next();
       if (!e) return;
       // Between turns every event before the next chunk is at this position or inside that turn.
       if (e.kind === EventKind.End) {
-        this.events = saved.events;
-        this.eventIndex = saved.eventIndex;
-        this.blockIndex = saved.blockIndex;
+        this.moveTo(saved.block, saved.offset);
         return;
       }
       this.apply(e);
@@ -174,14 +179,22 @@ export class Replayer {
 
   cursor(): ReplayCursor {
     if (this.turn || this.pending.length) throw new Error('the replay cursor can only be saved between turns');
-    return { events: this.events, eventIndex: this.eventIndex, blockIndex: this.blockIndex, ended: this.ended };
+    return { ...this.where(), ended: this.ended };
+  }
+
+  private where(): { block: number; offset: number } {
+    return { block: this.block, offset: this.reader?.pos ?? 0 };
+  }
+
+  /** Read on from byte `offset` of block `block`'s payload (its first event by default). */
+  private moveTo(block: number, offset?: number): void {
+    this.block = block;
+    this.reader = block === 0 ? undefined : this.log.reader(block, offset);
   }
 
   /** Go back to a cursor saved with the machine state it belongs to (the caller restores that). */
   setCursor(c: ReplayCursor): void {
-    this.events = c.events;
-    this.eventIndex = c.eventIndex;
-    this.blockIndex = c.blockIndex;
+    this.moveTo(c.block, c.offset);
     this.ended = c.ended;
     this.turn = undefined;
     this.pending = [];
@@ -234,6 +247,8 @@ export class Replayer {
         this.at(e.position, 'end of recording');
         if (memoryDigest(m) !== e.memoryDigest) this.diverge(-1, 'memory at the end differs from the recording\'s');
         this.ended = { reason: e.reason, code: e.code, position: e.position };
+        // Nothing may follow the End event: a block after it is refused as it is checked (EventLog).
+        if (this.block + 1 < this.log.blockCount) this.log.block(this.block + 1);
         break;
     }
   }
@@ -254,15 +269,13 @@ export class Replayer {
     if (position !== this.machine.position) this.diverge(-1, `the recording has a ${what} at position ${position}, but replay is at ${this.machine.position}`);
   }
 
+  /** The next event (checked: EventLog), or undefined where the recording runs out. */
   private next(): Event | undefined {
-    while (this.eventIndex >= this.events.length) {
-      if (this.blockIndex >= this.recording.blocks.length) return undefined;
-      const block = this.recording.blocks[this.blockIndex++];
-      if (block.kind !== BlockKind.Events) continue;
-      this.events = decodeEvents(block, this.name).events;
-      this.eventIndex = 0;
+    while (!this.reader || this.reader.done) {
+      if (this.block + 1 >= this.log.blockCount) return undefined;
+      this.moveTo(this.block + 1);
     }
-    return this.events[this.eventIndex++];
+    return decodeEvent(this.reader);
   }
 
   private diverge(hart: number, message: string): never {

@@ -2,7 +2,8 @@
 // end of a record or replay.
 
 import { CAUSE_NAMES, INTERRUPT_NAMES } from '../emulator/hart/trap';
-import { BlockKind, decodeEvents, Event, EventKind, ParsedRecording } from './format';
+import { EventLog } from './event-log';
+import { Event, EventKind, ParsedRecording } from './format';
 
 export class EventStats {
   chunks = 0;
@@ -29,13 +30,10 @@ export class EventStats {
   /** The statistics of a whole recording, read from its event blocks. */
   static of(recording: ParsedRecording, name = 'recording'): EventStats {
     const stats = new EventStats();
-    let started = false;
-    for (const block of recording.blocks) {
-      if (block.kind !== BlockKind.Events) continue;
-      const { start, events } = decodeEvents(block, name);
-      if (!started) { stats.start(recording.header.machine.harts, start); started = true; }
-      for (const e of events) stats.add(e);
-    }
+    const log = new EventLog(recording, name);
+    const start = log.firstPosition();
+    if (start !== undefined) stats.start(recording.header.machine.harts, start);
+    for (const e of log.events()) stats.add(e);
     return stats;
   }
 

@@ -10,7 +10,7 @@ import { Hart } from '../emulator/hart/hart';
 import { Machine } from '../emulator/machine';
 import { ConsolePort } from '../emulator/ports';
 import { CheckpointStore } from './checkpoints';
-import { BlockKind, decodeEvents, EventKind, ParsedRecording } from './format';
+import { EventKind, ParsedRecording } from './format';
 import { Replayer } from './replayer';
 
 export type WatchKind = 'read' | 'write' | 'access';
@@ -114,23 +114,20 @@ export class Timeline {
     let pos = this.start;
     let end = pos;
     let turnTraps: { position: number; hart: number; cause: number; interrupt: boolean }[] = [];
-    for (const block of recording.blocks) {
-      if (block.kind !== BlockKind.Events) continue;
-      for (const e of decodeEvents(block, name).events) {
-        if (e.kind === EventKind.Chunk) {
-          for (const t of turnTraps) {
-            const list = this.traps[t.hart];
-            if (!list) continue;
-            const atTurnStart = t.interrupt && t.hart === e.hart && t.position === pos;
-            list.push({ hart: t.hart, position: t.position, cause: t.cause, interrupt: t.interrupt, atTurnStart, index: list.length });
-          }
-          turnTraps = [];
-          this.chunkStart.push(pos);
-          this.chunkHart.push(e.hart);
-          pos += e.steps;
-        } else if (e.kind === EventKind.Trap) turnTraps.push(e);
-        else if (e.kind === EventKind.End) end = e.position;
-      }
+    for (const e of this.replayer.log.events()) {
+      if (e.kind === EventKind.Chunk) {
+        for (const t of turnTraps) {
+          const list = this.traps[t.hart];
+          if (!list) continue;
+          const atTurnStart = t.interrupt && t.hart === e.hart && t.position === pos;
+          list.push({ hart: t.hart, position: t.position, cause: t.cause, interrupt: t.interrupt, atTurnStart, index: list.length });
+        }
+        turnTraps = [];
+        this.chunkStart.push(pos);
+        this.chunkHart.push(e.hart);
+        pos += e.steps;
+      } else if (e.kind === EventKind.Trap) turnTraps.push(e);
+      else if (e.kind === EventKind.End) end = e.position;
     }
     this.end = Math.max(end, pos);
     this.replayer.onTrap = (hart, cause, interrupt) => this.trapSeen(hart, cause, interrupt);

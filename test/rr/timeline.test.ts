@@ -11,7 +11,7 @@ import { LinearClock } from '../../src/emulator/clock';
 import { peekCsr } from '../../src/emulator/hart/csr';
 import { boot } from '../../src/emulator/loader/boot';
 import { Machine, RunResult } from '../../src/emulator/machine';
-import { BlockKind, decodeEvents, encodeBlock, encodeEvent, encodeFileHeader, EventKind, parseRecording, ParsedRecording } from '../../src/rr/format';
+import { BlockKind, decodeEvents, encodeBlock, encodeEvent, encodeFileHeader, EventKind, inflateBlock, parseRecording, ParsedRecording } from '../../src/rr/format';
 import { CheckpointStore } from '../../src/rr/checkpoints';
 import { ByteWriter } from '../../src/rr/codec';
 import { RecordingTaps } from '../../src/rr/recorder';
@@ -378,7 +378,7 @@ describe('divergence', () => {
     const { recording } = recordDemo('');
     // Rebuild the recording with one entropy byte changed: a well-formed file that lies.
     const blocks = recording.blocks.map((b) => {
-      if (b.kind !== BlockKind.Events) return encodeBlock(b.kind, b.sequence, b.payload);
+      if (b.kind !== BlockKind.Events) return encodeBlock(b.kind, b.sequence, inflateBlock(b));
       const { start, events } = decodeEvents(b);
       const w = new ByteWriter();
       w.varint(start);
