@@ -1,7 +1,8 @@
 // `samsara gdbserver FILE`: serve a recording to gdb over the remote serial protocol.
 
+import * as os from 'node:os';
 import { parseArgs } from 'node:util';
-import { GdbServer } from '../gdbstub/server';
+import { EndSignal, GdbServer } from '../gdbstub/server';
 import { ReplayTarget } from '../gdbstub/target';
 import { DebugTarget } from '../rr/debug-target';
 import { recordedKernelElf, shellWord, targetRemote } from './gdb';
@@ -14,7 +15,8 @@ export const GDBSERVER_HELP = `usage: samsara gdbserver [--port N] [--host ADDR]
 Serve a recording to gdb (gdb-multiarch vmlinux, then: target remote :1234) with reverse execution:
 reverse-stepi, reverse-continue, reverse-finish and reverse watchpoints. Threads are harts. Writes to
 registers and memory are refused. One connection at a time; another may follow, and finds the
-recording where the last one left it.
+recording where the last one left it. SIGTERM or SIGINT (Ctrl-C) ends it at once: a gdb waiting for a
+continue or a step is told the target ended (X), and the connection closes.
 
   --port N      TCP port (default 1234)
   --host ADDR   address to listen on (default 127.0.0.1; listening elsewhere exposes the recording)
@@ -34,6 +36,11 @@ export async function gdbserverCommand(args: string[]): Promise<number> {
   const recording = openRecording(file);
   const timeline = DebugTarget.open(recording, file);
   const server = new GdbServer(new ReplayTarget(timeline));
+  // From here on a signal ends it as below, even one that comes before it says it serves.
+  const ended = new Promise<EndSignal>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   const warning = exposureWarning('gdbserver', values.host ?? '127.0.0.1', 'read the recording: its memory, registers and inputs');
   if (warning) process.stderr.write(warning);
   let address;
@@ -48,10 +55,14 @@ export async function gdbserverCommand(args: string[]): Promise<number> {
   const elf = recordedKernelElf(recording);
   process.stderr.write(`samsara gdbserver: start gdb with: gdb-multiarch ${elf ? shellWord(elf) : 'vmlinux'} -ex ${shellWord(targetRemote(address.address, address.port))}${elf ? '' : '   (vmlinux: the kernel ELF, with its symbols)'}\n`);
   process.stderr.write(`samsara gdbserver: for the time-travel commands (seek N, when, checkpoints) with gdb's caches flushed after a seek, run instead: samsara gdb ${shellWord(file)}${elf ? ` ${shellWord(elf)}` : ' vmlinux'}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  server.close();
+  const signal = await ended;
+  // A second signal while the connections close ends the process at once (128 + its number, as
+  // the signal's default action would).
+  const now = (s: NodeJS.Signals): never => process.exit(128 + os.constants.signals[s]);
+  process.once('SIGINT', now);
+  process.once('SIGTERM', now);
+  const { connections, told } = await server.shutdown(signal);
+  const what = connections === 0 ? 'no gdb was connected' : `closed ${connections === 1 ? 'the connection' : `${connections} connections`}${told ? ` (gdb was waiting for a stop reply: it was told the target ended, X with ${signal})` : ''}`;
+  process.stderr.write(`samsara gdbserver: ${signal}: stopped serving ${file}; ${what}\n`);
   return 0;
 }

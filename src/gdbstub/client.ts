@@ -72,6 +72,11 @@ export class RspClient {
     }
   }
 
+  /** Send a packet and do not wait for its reply (`next` takes it). */
+  send(payload: string): void {
+    this.socket.write(encodePacket(payload));
+  }
+
   /** Send a packet and return the stub's reply. */
   request(payload: string, timeoutMs = Infinity): Promise<string> {
     this.queue.length = 0;

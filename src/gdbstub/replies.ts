@@ -31,6 +31,12 @@ export interface StopReplyOptions {
   registers?: ReadonlyArray<{ register: number; value: Uint8Array }>;
 }
 
+/** `XAA`: the process was terminated by signal AA (gdb's number), the stop reply that ends it ("Stop Reply Packets"). */
+export function terminated(signal: number): string {
+  if (!Number.isInteger(signal) || signal < 0 || signal > 0xff) throw new RangeError(`signal ${signal} is not a byte`);
+  return 'X' + hex2(signal);
+}
+
 /** `T05thread:p1.1;swbreak:;` and the like. */
 export function stopReply(options: StopReplyOptions): string {
   const { signal, thread, reason, registers } = options;

@@ -13,9 +13,14 @@ import { ReplayTarget, StopEvent } from './target';
 /** Why register and memory writes are refused. */
 export const WRITE_REFUSED = 'a recording is read-only: registers and memory cannot be changed';
 
-/** gdb's signal numbers for stop replies. */
+/** gdb's signal numbers (include/gdb/signals.def) for stop replies. */
 const SIGINT = 2;
 const SIGTRAP = 5;
+const SIGTERM = 15;
+
+/** The signals that end a server, and gdb's numbers for them. */
+export type EndSignal = 'SIGINT' | 'SIGTERM';
+const END_SIGNALS: Record<EndSignal, number> = { SIGINT, SIGTERM };
 
 export interface ServerOptions {
   host: string;
@@ -25,14 +30,32 @@ export interface ServerOptions {
 
 /**
  * How long a new connection waits for the one being served to end (a gdb that detached or died a
- * moment ago, its last motion still stopping) before it is refused.
+ * moment ago, whose close this process has not seen yet) before it is refused. Once the last one
+ * has closed, the new one waits for its last request to stop however long that takes.
  */
 const HANDOVER_MS = 2000;
+
+/** How many requests may wait for their turn before no more are read (one read may bring more). */
+const MAX_PENDING = 64;
+
+/** How long a closing connection may take to send what is left (the stop reply) before it is cut. */
+const LINGER_MS = 200;
+
+/** What a shutdown did, for the line the command prints. */
+export interface Shutdown {
+  /** Connections that were open (served, or waiting for their turn). */
+  connections: number;
+  /** Whether gdb was waiting for a stop reply and was sent one that says the target ended (X). */
+  told: boolean;
+}
 
 export class GdbServer {
   private server: net.Server | undefined;
   /** The connection being served, until it has ended and its last request is done. */
   private current: Connection | undefined;
+  /** Every open socket: the one served and those waiting for their turn. */
+  private readonly sockets = new Set<net.Socket>();
+  private closing = false;
 
   constructor(private readonly target: ReplayTarget) {}
 
@@ -45,29 +68,61 @@ export class GdbServer {
     });
   }
 
+  /** Stop listening and close every connection (see shutdown). */
   close(): void {
-    this.server?.close();
+    void this.shutdown();
+  }
+
+  /**
+   * End the server at once: stop listening, and close every connection. gdb waiting for a stop reply
+   * (a continue or a step running) is first told the target ended, as gdbserver tells it when the
+   * inferior dies: `X` with the signal's number ("Stop Reply Packets"). Resolves once every socket is
+   * closed: a client that does not read is cut after LINGER_MS.
+   */
+  async shutdown(signal?: EndSignal): Promise<Shutdown> {
+    this.closing = true;
+    const listening = new Promise<void>((resolve) => {
+      if (this.server?.listening) this.server.close(() => resolve());
+      else resolve();
+    });
+    const connections = this.sockets.size;
+    const told = this.current?.terminate(signal === undefined ? undefined : END_SIGNALS[signal]) ?? false;
+    for (const socket of this.sockets) {
+      if (socket !== this.current?.socket) socket.destroy();
+    }
+    await listening;
+    return { connections, told };
   }
 
   /** Serve a connection: one gdb at a time, the next once the last has ended. */
   private async accept(socket: net.Socket, log?: (line: string) => void): Promise<void> {
+    this.sockets.add(socket);
     let closed = false;
-    socket.on('close', () => { closed = true; });
+    socket.on('close', () => {
+      closed = true;
+      this.sockets.delete(socket);
+    });
     socket.on('error', () => socket.destroy());
+    if (this.closing) return void socket.destroy();
     const from = `${socket.remoteAddress}:${socket.remotePort}`;
     const deadline = Date.now() + HANDOVER_MS;
-    while (this.current) {
+    while (this.current && !closed) {
       // gdb's `disconnect` then `target remote` at once, or a gdb started as the last one dies: the
       // last one is ending, and its requests end before this one's begin. Nothing is read meanwhile.
-      const left = deadline - Date.now();
-      const ended = left > 0 && await Promise.race([this.current.finished.then(() => true), delay(left).then(() => false)]);
-      if (!ended) {
-        log?.(`refused a connection from ${from}: one gdb at a time, and one is connected`);
-        socket.end();
-        return;
+      const last = this.current;
+      if (!last.gone) {
+        // Its close may not have been seen yet: wait a moment for it.
+        const left = deadline - Date.now();
+        if (left > 0) await Promise.race([last.ending, delay(left)]);
+        if (!last.gone) {
+          log?.(`refused a connection from ${from}: one gdb at a time, and one is connected`);
+          socket.end();
+          return;
+        }
       }
+      await last.finished; // its request in flight stops at its next look (the close interrupts it)
     }
-    if (closed) return;
+    if (closed || this.closing) return void socket.destroy();
     socket.setNoDelay(true); // replies are small and latency matters (Nagle would hold them)
     log?.(`gdb connected from ${from}`);
     const connection = new Connection(socket, this.target, log);
@@ -75,7 +130,7 @@ export class GdbServer {
     await connection.finished;
     this.target.clearAll(); // the next gdb starts with no breakpoints
     this.current = undefined;
-    log?.('gdb disconnected');
+    if (!this.closing) log?.('gdb disconnected');
   }
 }
 
@@ -84,40 +139,69 @@ function delay(ms: number): Promise<void> {
 }
 
 class Connection {
-  /** Resolved when gdb has detached (D) or killed (k), or the connection has closed and the request it was in has ended. */
+  /** Resolved once the connection is gone (see `gone`). */
+  readonly ending: Promise<void>;
+  /** Resolved once the connection is gone and the request it was in has ended. */
   readonly finished: Promise<void>;
+  /**
+   * gdb detached (D) or killed (k), the socket closed, or the server is shutting down: what else
+   * comes on this connection, or waits in its queue, is not for the target any more.
+   */
+  gone = false;
   private finish: () => void = () => {};
-  /** Detached or killed: what else comes on this connection is not for the target any more. */
-  private ended = false;
+  private end: () => void = () => {};
   private readonly decoder = new PacketDecoder();
   private noAck = false;
   /** Thread for register/memory access (Hg) and for stepping (Hc). */
   private gThread: number;
   private cThread: number;
   private interrupted = false;
+  /** Requests received and not yet answered. */
+  private pending = 0;
+  /** A step or continue runs: gdb waits for its stop reply. */
+  private moving = false;
   /** Stop reasons gdb said it understands (qSupported swbreak+, hwbreak+). */
   private stopReasons = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
   private readonly features: Map<string, string>;
 
-  constructor(private readonly socket: net.Socket, private readonly target: ReplayTarget, private readonly log?: (line: string) => void) {
+  constructor(readonly socket: net.Socket, private readonly target: ReplayTarget, private readonly log?: (line: string) => void) {
     this.gThread = this.cThread = target.threadAtPosition();
     this.features = featureFiles(target.csrs());
-    this.finished = new Promise((resolve) => {
-      this.finish = () => {
-        this.ended = true;
-        resolve();
-      };
-    });
-    socket.on('close', () => {
-      this.interrupted = true; // a motion still running ends at its next look
-      void this.queue.then(() => this.finish());
-    });
+    this.ending = new Promise((resolve) => { this.end = resolve; });
+    this.finished = new Promise((resolve) => { this.finish = resolve; });
+    socket.on('close', () => this.leave());
     socket.on('data', (data) => this.receive(data));
   }
 
+  /** No more requests: a motion still running ends at its next look, then the connection has finished. */
+  private leave(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.interrupted = true;
+    this.end();
+    void this.queue.then(() => this.finish());
+  }
+
+  /**
+   * The server is shutting down: gdb waiting for a stop reply is told the target ended (`X` and
+   * gdb's number of the signal; none given: the connection just closes), and the socket closes.
+   * Returns whether gdb was told.
+   */
+  terminate(signal: number | undefined): boolean {
+    const tell = !this.gone && this.moving && signal !== undefined;
+    this.leave();
+    if (tell) this.socket.write(encodePacket(reply.terminated(signal)));
+    this.socket.end();
+    // A client that does not read would hold the socket open: it is cut. (The timer keeps the process
+    // alive until then: a paused socket with its writes stuck may not.)
+    const cut = setTimeout(() => this.socket.destroy(), LINGER_MS);
+    this.socket.once('close', () => clearTimeout(cut));
+    return tell;
+  }
+
   private receive(data: Buffer): void {
-    if (this.ended) return;
+    if (this.gone) return;
     for (const frame of this.decoder.push(data)) {
       switch (frame.kind) {
         case 'interrupt':
@@ -136,10 +220,16 @@ class Connection {
             break;
           }
           if (!this.noAck) this.socket.write('+');
-          // Requests are handled one at a time, in order, even when a handler yields.
-          this.queue = this.queue.then(() => this.handle(parseRequest(frame.payload))).catch((e) => {
+          // Requests are handled one at a time, in order, even when a handler yields; those still
+          // queued when the connection is gone are dropped (gdb sent them and then left).
+          this.pending++;
+          this.flow();
+          this.queue = this.queue.then(() => this.turn()).then(() => this.gone ? undefined : this.handle(parseRequest(frame.payload))).catch((e) => {
             this.log?.(`gdbstub: ${(e as Error).stack ?? e}`);
             this.send(reply.error(1));
+          }).finally(() => {
+            this.pending--;
+            this.flow();
           });
           break;
         default:
@@ -148,8 +238,32 @@ class Connection {
     }
   }
 
+  /**
+   * Read gdb's requests only while fewer than MAX_PENDING wait and it reads what it is sent: else
+   * its socket pushes back (a client that floods requests, or reads no replies, holds no more memory
+   * here than that).
+   */
+  private flow(): void {
+    if (this.gone) return;
+    if (this.pending >= MAX_PENDING || this.socket.writableNeedDrain) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  /**
+   * Before each request: a turn of the event loop (a signal, or another socket, is seen between
+   * requests however many came in one read), and while gdb does not read what it was sent, a wait
+   * until it does or the connection is gone.
+   */
+  private async turn(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (!this.socket.writableNeedDrain || this.gone) return;
+    this.flow();
+    await Promise.race([new Promise((resolve) => this.socket.once('drain', resolve)), this.ending]);
+    this.flow();
+  }
+
   private send(payload: string | Uint8Array): void {
-    if (!this.socket.destroyed) this.socket.write(encodePacket(payload));
+    if (!this.gone) this.socket.write(encodePacket(payload));
   }
 
   private async handle(req: Request): Promise<void> {
@@ -237,11 +351,11 @@ class Connection {
       case 'D':
         this.send(reply.ok());
         this.socket.end();
-        this.finish();
+        this.leave();
         return;
       case 'k': case 'vKill':
         this.socket.end();
-        this.finish();
+        this.leave();
         return;
       case 'malformed':
         return this.send(reply.error(1));
@@ -288,10 +402,15 @@ class Connection {
   private async resume(how: 'step' | 'continue' | 'reverse-step' | 'reverse-continue', only?: number): Promise<void> {
     const t = this.target;
     this.interrupted = false;
+    this.moving = true;
     let event: StopEvent;
-    if (how === 'step') event = await t.step(this.cThread, 'forward');
-    else if (how === 'reverse-step') event = await t.step(this.cThread, 'backward');
-    else event = await t.resume(how === 'continue' ? 'forward' : 'backward', only, () => this.interrupted);
+    try {
+      if (how === 'step') event = await t.step(this.cThread, 'forward');
+      else if (how === 'reverse-step') event = await t.step(this.cThread, 'backward');
+      else event = await t.resume(how === 'continue' ? 'forward' : 'backward', only, () => this.interrupted || this.gone);
+    } finally {
+      this.moving = false;
+    }
     // After a stop gdb's current thread is the one that stopped (after a reverse continue too).
     this.gThread = this.cThread = event.thread;
     this.send(this.stopReply(event));
