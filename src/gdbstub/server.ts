@@ -225,7 +225,10 @@ class Connection {
           this.pending++;
           this.flow();
           this.queue = this.queue.then(() => this.turn()).then(() => this.gone ? undefined : this.handle(parseRequest(frame.payload))).catch((e) => {
-            this.log?.(`gdbstub: ${(e as Error).stack ?? e}`);
+            // A bad recording (found late) or a divergence is the input's problem: its one line. Anything
+            // else is a bug of ours, and its stack is what a bug report needs.
+            const input = e instanceof Error && (e.name === 'FormatError' || e.name === 'DivergenceError');
+            this.log?.(`gdbstub: ${input ? (e as Error).message : (e as Error).stack ?? e}`);
             this.send(reply.error(1));
           }).finally(() => {
             this.pending--;
