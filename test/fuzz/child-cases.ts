@@ -28,8 +28,10 @@ export interface CaseReport {
 export interface RunOptions {
   /** The driver script, run with `node`. */
   driver: string;
-  /** The jobs, written to a file the driver reads (JSON). */
+  /** The jobs, written to a file the driver reads (JSON: { shared, jobs }). */
   jobs: unknown[];
+  /** What every job shares (the base file, the addresses to ask about). */
+  shared?: unknown;
   dir: string;
   caseMs: number;
   rssLimit: number;
@@ -48,7 +50,7 @@ export interface RunResult {
 /** Run every job through the driver, restarting it after a hang or a death. */
 export async function runCases(options: RunOptions): Promise<RunResult> {
   const jobsFile = path.join(options.dir, `jobs-${process.pid}-${Date.now()}.json`);
-  fs.writeFileSync(jobsFile, JSON.stringify(options.jobs));
+  fs.writeFileSync(jobsFile, JSON.stringify({ shared: options.shared, jobs: options.jobs }));
   const reports: CaseReport[] = [];
   let next = 0;
   let children = 0;
@@ -81,12 +83,14 @@ function runChild(options: RunOptions, jobsFile: string, start: number): Promise
     const reports: CaseReport[] = [];
     let stderr = '';
     let stopped: 'hang' | 'died' | undefined;
+    let hwm = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr = (stderr + d).slice(-4000); });
     let timer: NodeJS.Timeout;
     const arm = (): void => {
       clearTimeout(timer);
       timer = setTimeout(() => {
         stopped = 'hang';
+        hwm = peakOf(child.pid);
         child.kill('SIGKILL');
       }, options.caseMs);
     };
@@ -98,10 +102,20 @@ function runChild(options: RunOptions, jobsFile: string, start: number): Promise
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const detail = stopped === 'hang' ? `no report within ${options.caseMs} ms (killed)` : `exit ${code ?? signal}: ${stderr.trim().split('\n').slice(0, 3).join(' | ')}`;
+      const detail = stopped === 'hang' ? `no report within ${options.caseMs} ms (killed${hwm})` : `exit ${code ?? signal}: ${stderr.trim().split('\n').slice(0, 3).join(' | ')}`;
       // Exit 0: done, or left after a case over the RSS limit (the runner goes on with the next case).
       if (!stopped && code !== 0) stopped = 'died';
       resolve({ reports, stopped, detail });
     });
   });
+}
+
+/** The peak RSS of a process that is about to be killed (Linux's VmHWM), as ", peak RSS N MB". */
+function peakOf(pid: number | undefined): string {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? `, peak RSS ${Math.round(Number(m[1]) / 1024)} MB` : '';
+  } catch {
+    return '';
+  }
 }

@@ -10,7 +10,7 @@ const path = require('node:path');
 const { main } = require(path.join(__dirname, '../../out/cli/main.js'));
 
 const [jobsFile, startText, rssLimitText] = process.argv.slice(2);
-const jobs = JSON.parse(fs.readFileSync(jobsFile, 'utf8'));
+const { jobs } = JSON.parse(fs.readFileSync(jobsFile, 'utf8'));
 const rssLimit = Number(rssLimitText);
 
 const CAP = 4000;

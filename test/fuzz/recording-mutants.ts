@@ -377,9 +377,14 @@ export function drawClass(d: Dice): MutationClass {
   return 'events';
 }
 
+const taken = new WeakMap<Uint8Array, RecordingParts>();
+
 /** One mutant of `base` of class `cls`. */
 export function mutate(d: Dice, base: Uint8Array, cls: MutationClass): Mutant {
-  const parts = takeApart(base);
+  const apart = taken.get(base) ?? takeApart(base);
+  taken.set(base, apart);
+  // A copy to change: the mutations replace payloads, never change one in place.
+  const parts: RecordingParts = { headerJson: apart.headerJson, blocks: apart.blocks.map((x) => ({ ...x })) };
   const blocks = parts.blocks;
   const header = JSON.parse(parts.headerJson) as Record<string, unknown>;
   const harts = (header.machine as { harts: number }).harts;

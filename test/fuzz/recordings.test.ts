@@ -32,7 +32,7 @@ const BASES: { args: string[]; image: string }[] = [
 const CASES = Number(process.env.SAMSARA_FUZZ_CASES || 2000);
 const CASE_MS = 5000;
 const RSS_LIMIT = 512 * 2 ** 20;
-const CLI_SAMPLE = 50;
+const CLI_SAMPLE = 30;
 
 interface Case { i: number; cls: MutationClass; what: string; file: string; size: number; base: number }
 
@@ -56,20 +56,21 @@ const mb = (n: number): string => `${(n / 2 ** 20).toFixed(0)} MB`;
 
 /** The failures among outcomes, one example per signature. */
 class Failures {
-  readonly bySignature = new Map<string, { count: number; example: string }>();
+  readonly bySignature = new Map<string, { count: number; example: string; cases: number[] }>();
   add(command: string, outcome: Outcome, c: Case, r: CommandRun | undefined, detail?: string): void {
     const sig = signature(command, outcome, r, detail);
     const seen = this.bySignature.get(sig);
-    if (seen) { seen.count++; return; }
+    if (seen) { seen.count++; if (seen.cases.length < 5) seen.cases.push(c.i); return; }
     const err = (r?.err ?? '').split('\n');
-    const first = r?.threw ?? err.find((l) => /^[A-Z]\w*(Error|Exception)\b/.test(l)) ?? err[0] ?? detail ?? '';
+    const first = r?.threw ?? err.find((l) => /^[A-Z]\w*(Error|Exception)\b/.test(l)) ?? (err[0] || detail || '');
     this.bySignature.set(sig, {
       count: 1,
+      cases: [c.i],
       example: `SAMSARA_FUZZ_SEED=${seed} SAMSARA_FUZZ_CASE=${c.i} [${c.cls}] ${c.what} (base ${c.base}) -> ${command} ${outcome} (exit ${r?.code ?? '-'}): ${first.slice(0, 400)}`,
     });
   }
   lines(): string[] {
-    return [...this.bySignature.values()].map((f) => `${f.count}x ${f.example}`);
+    return [...this.bySignature.values()].map((f) => `${f.count}x ${f.example}${f.count > 1 ? ` (cases ${f.cases.join(', ')}${f.count > 5 ? ', ...' : ''})` : ''}`);
   }
 }
 
@@ -170,7 +171,7 @@ function cli(args: string[]): Promise<CommandRun & { timedOut?: boolean }> {
     let timedOut = false;
     child.stdout.setEncoding('utf8').on('data', (s: string) => { if (out.length < 4000) out += s; });
     child.stderr.setEncoding('utf8').on('data', (s: string) => { if (err.length < 4000) err += s; });
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, 15_000);
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, 10_000);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ code: code ?? (signal ? 128 : -1), out, err, timedOut });
