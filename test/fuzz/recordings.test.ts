@@ -101,6 +101,7 @@ describe('recordings fuzz', () => {
     const failures = new Failures();
     const jumps: string[] = [];
     let previousRss = 0;
+    let slowest = { ms: 0, what: '' };
     const reports = new Map<number, CaseReport>(run.reports.map((r) => [r.i, r]));
     for (const [k, c] of cases.entries()) {
       const r = reports.get(k);
@@ -108,7 +109,7 @@ describe('recordings fuzz', () => {
       if (!r || r.runner) {
         const outcome: Outcome = r?.runner ?? 'died';
         count(`both ${outcome}`);
-        failures.add('replay/info', outcome, c, undefined, r?.detail ?? 'no report');
+        failures.add(`replay/info [${c.cls}]`, outcome, c, undefined, r?.detail ?? 'no report');
         previousRss = 0;
         continue;
       }
@@ -120,6 +121,7 @@ describe('recordings fuzz', () => {
       count(`info ${io}`);
       if (FAILURES.has(ro)) failures.add('replay', ro, c, replay);
       if (FAILURES.has(io)) failures.add('info', io, c, info);
+      if ((r.ms ?? 0) > slowest.ms) slowest = { ms: r.ms ?? 0, what: `case ${c.i} [${c.cls}] ${c.what}` };
       const rss = r.rss ?? 0;
       if (rss > RSS_LIMIT && c.size < 10 * 2 ** 20) failures.add('replay/info', 'rss', c, undefined, `peak RSS ${mb(rss)} (limit ${mb(RSS_LIMIT)}) for a file of ${c.size} bytes`);
       if (rss - previousRss > 64 * 2 ** 20 && previousRss > 0) jumps.push(`case ${c.i} [${c.cls}] ${c.what}: ${mb(previousRss)} -> ${mb(rss)}`);
@@ -132,6 +134,7 @@ describe('recordings fuzz', () => {
       `recordings fuzz: seed ${seed}, ${cases.length} cases in ${((Date.now() - t) / 1000).toFixed(1)} s, ${run.children} child process(es), peak RSS ${mb(run.peakRss)}`,
       `  classes: ${Object.entries(classCounts).map(([k, v]) => `${k} ${v}`).join(', ')}`,
       `  outcomes: ${Object.entries(counts).sort().map(([k, v]) => `${k} ${v}`).join(', ')}`,
+      `  slowest case that reported: ${slowest.ms} ms (${slowest.what})`,
       ...(jumps.length ? ['  RSS jumps:', ...jumps.slice(0, 10).map((j) => `    ${j}`)] : []),
       `  distinct failures: ${failures.bySignature.size}`,
       ...failures.lines().map((l) => `    ${l}`),
