@@ -594,6 +594,10 @@ function parseAddress(reference: string, offset = 0): bigint | undefined {
 function adapterError(e: unknown, command: string): AdapterError {
   if (e instanceof AdapterError) return e;
   if (e instanceof FormatError || e instanceof DivergenceError) return new AdapterError(ErrorCode.BadInput, e.message);
+  // Damaged ELF or DWARF in the program, found where a request first needs it (its line table, its CFI).
+  if (e instanceof Error && (e.name === 'DwarfError' || e.name === 'ElfError')) {
+    return new AdapterError(ErrorCode.BadInput, `the program's ${e.name === 'ElfError' ? 'ELF' : 'DWARF'} is damaged: ${e.message}`);
+  }
   process.stderr.write(`samsara dap: internal error in ${command}: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
   return new AdapterError(ErrorCode.Internal, `internal error in ${command}: ${e instanceof Error ? e.message : String(e)}`);
 }
