@@ -10,23 +10,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DapClient } from './client';
+import { DapClient } from '../debug-adapter/client';
+import { rng, runSeed } from './seed';
 
-const SEED = Number(process.env.SAMSARA_FUZZ_SEED ?? 12);
+const SEED = runSeed();
 const BUDGET_MS = Number(process.env.SAMSARA_FUZZ_MS ?? 15_000);
 /** Declared lengths of structure-aware headers stay under this; the filler after each case is longer. */
 const MAX_DECLARED = 8192;
 
-/** mulberry32: a small seeded generator. */
+/** Values in [0, 1) from the fuzz suites' seeded generator. */
 function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = rng(seed);
+  return () => next() / 2 ** 32;
 }
 
 const COMMANDS = [
