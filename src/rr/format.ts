@@ -125,7 +125,11 @@ export function decodeEvent(r: ByteReader): Event {
 // --- Writing ---------------------------------------------------------------------------------------
 
 export function encodeFileHeader(header: RecordingHeader): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(header));
+  return frameFileHeader(new TextEncoder().encode(JSON.stringify(header)));
+}
+
+/** The file header around header text as it is given (tests make hostile ones with it). */
+export function frameFileHeader(json: Uint8Array): Uint8Array {
   const w = new ByteWriter();
   w.raw(new TextEncoder().encode(MAGIC));
   w.u32(FORMAT_VERSION);
@@ -136,14 +140,21 @@ export function encodeFileHeader(header: RecordingHeader): Uint8Array {
 }
 
 export function encodeBlock(kind: BlockKind, sequence: number, payload: Uint8Array): Uint8Array {
-  const stored = deflateSync(payload, { level: 1 });
+  return frameBlock(kind, sequence, deflateSync(payload, { level: 1 }), payload.length);
+}
+
+/**
+ * A block around a stored (deflated) payload, with both checksums computed: `rawLength` is declared
+ * as given (tests make blocks that lie with it).
+ */
+export function frameBlock(kind: number, sequence: number, stored: Uint8Array, rawLength: number): Uint8Array {
   const out = new Uint8Array(BLOCK_HEADER + stored.length);
   const v = new DataView(out.buffer);
   v.setUint32(0, BLOCK_MAGIC, true);
   v.setUint8(4, kind);
   v.setUint32(5, sequence, true);
   v.setUint32(9, stored.length, true);
-  v.setUint32(13, payload.length, true);
+  v.setUint32(13, rawLength >>> 0, true);
   v.setUint32(17, crc32(out.subarray(0, 17)), true);
   v.setUint32(21, crc32(stored), true);
   out.set(stored, BLOCK_HEADER);

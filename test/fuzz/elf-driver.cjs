@@ -11,7 +11,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { main } = require(path.join(__dirname, '../../out/cli/main.js'));
+const { firstOfStack, runCli } = require('./driver-cli.cjs');
 const { KernelSymbols } = require(path.join(__dirname, '../../out/symbols/index.js'));
 const { declaration, sizeOf } = require(path.join(__dirname, '../../out/symbols/dwarf/types.js'));
 
@@ -21,18 +21,6 @@ const baseData = fs.readFileSync(base.file);
 const rssLimit = Number(rssLimitText);
 const file = path.join(os.tmpdir(), `samsara-fuzz-elf-${process.pid}.elf`);
 process.on('exit', () => fs.rmSync(file, { force: true }));
-
-const CAP = 4000;
-let out = '';
-let err = '';
-process.stdout.write = (chunk) => { if (out.length < CAP) out += String(chunk); return true; };
-process.stderr.write = (chunk) => { if (err.length < CAP) err += String(chunk); return true; };
-
-function firstOfStack(e) {
-  if (!(e instanceof Error)) return `non-Error thrown: ${String(e).slice(0, 200)}`;
-  const frames = (e.stack || '').split('\n').filter((l) => /^\s+at /.test(l));
-  return `${e.name}: ${e.message.split('\n')[0].slice(0, 300)}${frames[0] ? ` ${frames[0].trim()}` : ''}`;
-}
 
 function applyPatches(patches) {
   const cut = patches.find((p) => p.at < 0 || (p.at === 0 && p.bytes.length === 0));
@@ -45,14 +33,8 @@ function applyPatches(patches) {
 }
 
 async function symbolize() {
-  out = '';
-  err = '';
-  try {
-    const code = await main(['symbolize', file, ...base.addresses, ...base.names]);
-    return { code, out: out.slice(0, 300), err };
-  } catch (e) {
-    return { threw: firstOfStack(e), err };
-  }
+  const r = await runCli(['symbolize', file, ...base.addresses, ...base.names]);
+  return r.threw ? { threw: r.threw, err: r.err } : { code: r.code, out: r.out, err: r.err };
 }
 
 /** Everything the API answers at the base's pcs; an exception ends it, and says which call threw. */

@@ -6,8 +6,8 @@
 // guarantees the checksums give. Each mutant says what was done in one line.
 
 import { deflateSync, inflateSync } from 'fflate';
-import { ByteReader, ByteWriter, crc32, decodeJson, encodeJson } from '../../src/rr/codec';
-import { BlockKind, decodeEvent, encodeBlock, encodeEvent, Event, EventKind, FORMAT_VERSION, MAGIC } from '../../src/rr/format';
+import { ByteReader, ByteWriter, decodeJson, encodeJson } from '../../src/rr/codec';
+import { BlockKind, decodeEvent, encodeBlock, encodeEvent, Event, EventKind, frameBlock, frameFileHeader, MAGIC } from '../../src/rr/format';
 import { Dice } from './seed';
 
 export interface RecordingParts {
@@ -42,35 +42,8 @@ export function takeApart(data: Uint8Array): RecordingParts {
   return { headerJson, blocks };
 }
 
-/** The file header for any header text (encodeFileHeader takes only a RecordingHeader). */
-export function fileHeader(json: string | Uint8Array): Uint8Array {
-  const bytes = typeof json === 'string' ? new TextEncoder().encode(json) : json;
-  const w = new ByteWriter();
-  w.raw(new TextEncoder().encode(MAGIC));
-  w.u32(FORMAT_VERSION);
-  w.u32(bytes.length);
-  w.raw(bytes);
-  w.u32(crc32(bytes));
-  return w.take();
-}
-
-/** A block that may lie about its sequence number or raw length, with both checksums right. */
-export function lyingBlock(kind: number, sequence: number, stored: Uint8Array, rawLength: number): Uint8Array {
-  const out = new Uint8Array(BLOCK_HEADER + stored.length);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, BLOCK_MAGIC, true);
-  v.setUint8(4, kind);
-  v.setUint32(5, sequence, true);
-  v.setUint32(9, stored.length, true);
-  v.setUint32(13, rawLength >>> 0, true);
-  v.setUint32(17, crc32(out.subarray(0, 17)), true);
-  v.setUint32(21, crc32(stored), true);
-  out.set(stored, BLOCK_HEADER);
-  return out;
-}
-
 export function putTogether(parts: RecordingParts): Uint8Array {
-  const pieces = [fileHeader(parts.headerJson), ...parts.blocks.map((b, i) => encodeBlock(b.kind as BlockKind, i, b.payload))];
+  const pieces = [frameFileHeader(new TextEncoder().encode(parts.headerJson)), ...parts.blocks.map((b, i) => encodeBlock(b.kind as BlockKind, i, b.payload))];
   return concat(pieces);
 }
 
@@ -418,18 +391,18 @@ export function mutate(d: Dice, base: Uint8Array, cls: MutationClass): Mutant {
     }
     case 'block-sequence': {
       const seq = d.pick([b + 1, b + 2, 2 ** 32 - 1, Math.max(0, b - 1)]);
-      const pieces = [fileHeader(parts.headerJson), ...blocks.map((x, i) => {
+      const pieces = [frameFileHeader(new TextEncoder().encode(parts.headerJson)), ...blocks.map((x, i) => {
         const stored = deflateSync(x.payload, { level: 1 });
-        return lyingBlock(x.kind, i === b ? seq : i, stored, x.payload.length);
+        return frameBlock(x.kind, i === b ? seq : i, stored, x.payload.length);
       })];
       return done(`block ${b}: sequence ${b} -> ${seq}`, concat(pieces));
     }
     case 'block-raw-length': {
       const real = blocks[b].payload.length;
       const raw = d.pick([0, real - 1, real + 1, real * 2, 2 ** 31, 2 ** 32 - 1]);
-      const pieces = [fileHeader(parts.headerJson), ...blocks.map((x, i) => {
+      const pieces = [frameFileHeader(new TextEncoder().encode(parts.headerJson)), ...blocks.map((x, i) => {
         const stored = deflateSync(x.payload, { level: 1 });
-        return lyingBlock(x.kind, i, stored, i === b ? Math.max(0, raw) : x.payload.length);
+        return frameBlock(x.kind, i, stored, i === b ? Math.max(0, raw) : x.payload.length);
       })];
       return done(`block ${b}: raw length ${real} -> ${raw}`, concat(pieces));
     }
@@ -474,8 +447,8 @@ export function mutate(d: Dice, base: Uint8Array, cls: MutationClass): Mutant {
     case 'bomb': {
       const size = 2 ** 30;
       const stored = zerosStream(size);
-      const pieces = [fileHeader(parts.headerJson), ...blocks.map((x, i) => encodeBlock(x.kind as BlockKind, i, x.payload))];
-      pieces.splice(2, 0, lyingBlock(BlockKind.Events, 1, stored, size));
+      const pieces = [frameFileHeader(new TextEncoder().encode(parts.headerJson)), ...blocks.map((x, i) => encodeBlock(x.kind as BlockKind, i, x.payload))];
+      pieces.splice(2, 0, frameBlock(BlockKind.Events, 1, stored, size));
       const rest = blocks.slice(1).map((x, i) => encodeBlock(x.kind as BlockKind, i + 2, x.payload));
       return done(`an events block of ${size} zero bytes deflated to ${stored.length} bytes after the snapshot`, concat([pieces[0], pieces[1], pieces[2], ...rest]));
     }
