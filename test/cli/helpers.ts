@@ -30,6 +30,14 @@ export function samsara(args: string[], options: { input?: string; timeoutMs?: n
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * How long a process may take to end where it must end promptly (an input refused, a signal): far
+ * more than it takes (well under a second here), so that a loaded machine never fails a test, and far
+ * less than never, which is what a hang, an endless read or an ignored signal takes. Tests assert
+ * behaviour, not speed: this bound only tells "ended" from "hung".
+ */
+export const PROMPT_MS = 10_000;
+
 export function hasCommand(cmd: string): boolean {
   return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', cmd]).status === 0;
 }

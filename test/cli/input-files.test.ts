@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exitOf, ROOT, SAMSARA, samsara, waitUntil } from './helpers';
+import { exitOf, PROMPT_MS, ROOT, SAMSARA, samsara, waitUntil } from './helpers';
 import { DEMO } from './recordings';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-input-files-'));
@@ -32,19 +32,16 @@ const OVER_2G = sparse('over-2g', 2 * GiB + 4096);
 const OVER_16M = sparse('over-16m', 16 * 2 ** 20 + 1);
 const OVER_32M = sparse('over-32m', 32 * 2 ** 20 + 1);
 
-/** How long each refusal may take: Node's start and one open/fstat (a read of /dev/zero would take ever). */
-const QUICK_MS = 5_000;
-
-/** `samsara ARGS` exits 2 within QUICK_MS with one line on stderr matching each pattern; the time taken. */
+/** `samsara ARGS` exits 2 (within PROMPT_MS: a read of /dev/zero never ends) with one line on stderr matching each pattern; the time taken. */
 function refused(args: string[], ...patterns: RegExp[]): number {
   const t0 = Date.now();
-  const r = samsara(args, { timeoutMs: 15_000 });
+  const r = samsara(args, { timeoutMs: 3 * PROMPT_MS });
   const ms = Date.now() - t0;
   expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
   for (const p of patterns) expect(r.stderr.trimEnd()).toMatch(p);
   expect(r.stderr).not.toMatch(/\n\s+at /);
   expect(r.code).toBe(2);
-  expect(ms).toBeLessThan(QUICK_MS);
+  expect(ms).toBeLessThan(PROMPT_MS);
   return ms;
 }
 
@@ -137,7 +134,7 @@ describe("gdbserver: the recording's kernel path is only read when it is a regul
     child.stderr!.setEncoding('utf8').on('data', (d) => { stderr += d; });
     const exit = exitOf(child, 'samsara gdbserver', 30_000, () => stderr);
     try {
-      await waitUntil('the line to start gdb with', () => /start gdb with: gdb-multiarch vmlinux/.test(stderr), { timeoutMs: QUICK_MS, child, output: () => stderr });
+      await waitUntil('the line to start gdb with', () => /start gdb with: gdb-multiarch vmlinux/.test(stderr), { timeoutMs: PROMPT_MS, child, output: () => stderr });
     } finally {
       child.kill('SIGKILL');
       await exit.catch(() => undefined);

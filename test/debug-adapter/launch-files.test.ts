@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PROMPT_MS } from '../cli/helpers';
 import { DEMO, sharedRecording } from '../cli/recordings';
 import { DapClient } from './client';
 
@@ -15,9 +16,6 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-dap-files-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const FIFO = path.join(tmp, 'fifo');
 spawnSync('mkfifo', [FIFO]);
-
-/** How long an answer may take: one open and fstat (a read of /dev/zero never ends). */
-const QUICK_MS = 3_000;
 
 let client: DapClient | undefined;
 afterEach(async () => client?.close());
@@ -42,12 +40,12 @@ describe('samsara dap: launch on a file that is not a regular file answers at on
     const c = (client = new DapClient());
     await c.request('initialize', { adapterID: 'samsara' });
     const t0 = Date.now();
-    const r = await c.send('launch', launch(), QUICK_MS);
+    const r = await c.send('launch', launch(), PROMPT_MS);
     const ms = Date.now() - t0;
     expect(r.success).toBe(false);
     expect(r.message).toMatch(pattern);
     expect(r.message).not.toContain('\n');
-    expect(ms).toBeLessThan(QUICK_MS);
+    expect(ms).toBeLessThan(PROMPT_MS);
     // The session is still good: the real recording launches.
     await c.request('launch', { recording: REC, program: DEMO });
     await c.waitFor('initialized', 30_000);
