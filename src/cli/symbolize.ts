@@ -2,12 +2,15 @@
 // addr2line -f -i does, or a whole oops read from standard input decoded line by line, as Linux's
 // scripts/decode_stacktrace.sh does.
 
-import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import { readStandardInput } from '../files/input-file';
 import { decodeBacktrace } from '../symbols/decode';
 import { KernelSymbols } from '../symbols';
 import { formatSymbol } from '../symbols/symtab';
 import { UsageError } from './main';
+
+/** An oops or a dmesg on standard input is a few MB at most: more is not a log. */
+const LOG_LIMIT = 64 * 2 ** 20;
 
 export const SYMBOLIZE_HELP = `usage: samsara symbolize [--base PATH] <vmlinux or ELF> [ADDRESS | SYMBOL+0xOFF ...]
 
@@ -34,7 +37,12 @@ export async function symbolizeCommand(args: string[]): Promise<number> {
   const basePath = values.base;
   const strip = (f: string | undefined): string => (f && basePath && f.startsWith(basePath) ? f.slice(basePath.length).replace(/^\/+/, '') : f ?? '??');
   if (queries.length === 0) {
-    const input = fs.readFileSync(0, 'utf8');
+    let input: string;
+    try {
+      input = await readStandardInput(LOG_LIMIT);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
     process.stdout.write(decodeBacktrace(input, symbols, { basePath }));
     return 0;
   }

@@ -41,7 +41,7 @@ export interface FileUse {
 /** A named input file that cannot be used; the message is one line: "--bios /dev/zero: not a regular file (a character device)". */
 export class InputFileError extends Error {
   constructor(readonly option: string, readonly path: string, readonly problem: string) {
-    super(`${option} ${path}: ${problem}`);
+    super(path ? `${option} ${path}: ${problem}` : `${option}: ${problem}`);
     this.name = 'InputFileError';
   }
 }
@@ -136,4 +136,37 @@ export function readInputFile(path: string, use: FileUse): Buffer {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * Standard input, read to its end as text, up to `limit` bytes: more is refused (an InputFileError
+ * naming 'standard input') as soon as it arrives, so `< /dev/zero` ends at once instead of growing.
+ */
+export function readStandardInput(limit: number, use = 'standard input'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stdin = process.stdin;
+    const done = (e?: Error): void => {
+      stdin.removeListener('data', onData);
+      stdin.removeListener('end', onEnd);
+      stdin.removeListener('error', onError);
+      if (e) {
+        stdin.destroy();
+        reject(e);
+      } else {
+        resolve(Buffer.concat(chunks).toString('utf8'));
+      }
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) done(new InputFileError(use, '', `more than ${sizeText(limit)}`));
+      else chunks.push(chunk);
+    };
+    const onEnd = (): void => done();
+    const onError = (e: Error): void => done(new InputFileError(use, '', fileProblem(e)));
+    stdin.on('data', onData);
+    stdin.on('end', onEnd);
+    stdin.on('error', onError);
+  });
 }

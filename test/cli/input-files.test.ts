@@ -94,6 +94,20 @@ describe('input files: a device, a FIFO, a directory or an over-limit file is re
   afterAll(() => console.log(`input files: ${times.length} refusals, slowest ${Math.max(...times)} ms, median ${times.sort((a, b) => a - b)[times.length >> 1]} ms`));
 });
 
+describe('standard input is bounded too', () => {
+  it('symbolize < /dev/zero: one line, exit 2, at once (it read all of it before, without end)', () => {
+    const zero = fs.openSync('/dev/zero', 'r');
+    try {
+      const r = spawnSync(process.execPath, [SAMSARA, 'symbolize', DEMO], { cwd: ROOT, encoding: 'utf8', stdio: [zero, 'pipe', 'pipe'], timeout: PROMPT_MS });
+      expect(r.error).toBeUndefined();
+      expect(r.stderr).toBe('samsara symbolize: standard input: more than 64 MiB\n');
+      expect(r.status).toBe(2);
+    } finally {
+      fs.closeSync(zero);
+    }
+  });
+});
+
 describe('write errors end in one line naming the option, exit 2 (item 6)', () => {
   it('record -o /dev/full', () => {
     refused(['record', '-o', '/dev/full', '--max-insns', '1000', DEMO], /^samsara record: -o \/dev\/full: no space left on the device$/);
