@@ -8,6 +8,8 @@ import { Event, EventKind, ParsedRecording } from './format';
 export class EventStats {
   chunks = 0;
   stepsPerHart: number[] = [];
+  /** Chunks (turns) per hart: with stepsPerHart, the mean chunk length each hart ran. */
+  chunksPerHart: number[] = [];
   interrupts = 0;
   interruptsByCause = new Map<number, number>();
   exceptions = 0;
@@ -39,6 +41,7 @@ export class EventStats {
 
   start(harts: number, position: number): void {
     this.stepsPerHart = new Array(harts).fill(0);
+    this.chunksPerHart = new Array(harts).fill(0);
     this.startPosition = this.endPosition = position;
   }
 
@@ -47,6 +50,7 @@ export class EventStats {
       case EventKind.Chunk:
         this.chunks++;
         this.stepsPerHart[e.hart] = (this.stepsPerHart[e.hart] ?? 0) + e.steps;
+        this.chunksPerHart[e.hart] = (this.chunksPerHart[e.hart] ?? 0) + 1;
         this.endPosition += e.steps;
         break;
       case EventKind.Trap:
@@ -78,7 +82,10 @@ export class EventStats {
     const lines: string[] = ['Event Stats:'];
     const row = (name: string, value: number | string): void => { lines.push(`  ${name.padEnd(28)} ${value}`); };
     row('instructions (steps)', this.steps);
-    this.stepsPerHart.forEach((s, i) => row(`  hart ${i}`, s));
+    this.stepsPerHart.forEach((s, i) => {
+      const chunks = this.chunksPerHart[i] ?? 0;
+      row(`  hart ${i}`, chunks ? `${s} in ${chunks} chunks (mean ${Math.round(s / chunks)} steps)` : s);
+    });
     row('chunks (hart turns)', this.chunks);
     row('interrupts', this.interrupts);
     for (const [c, n] of [...this.interruptsByCause].sort((a, b) => a[0] - b[0])) row(`  ${INTERRUPT_NAMES[c] ?? `cause ${c}`}`, n);

@@ -98,6 +98,11 @@ describe('record and replay the demo guest', () => {
       expect(r.stdout).toContain(row);
     }
     expect(r.stdout).toMatch(/ends: poweroff \(code [01]\) at position \d+/);
+    // Each hart's steps, in how many chunks, and their mean length; the chunks add up to the total.
+    const perHart = [...r.stdout.matchAll(/hart (\d) +(\d+) in (\d+) chunks \(mean (\d+) steps\)/g)];
+    expect(perHart.map((m) => m[1])).toEqual(['0', '1']);
+    for (const m of perHart) expect(Number(m[4])).toBe(Math.round(Number(m[2]) / Number(m[3])));
+    expect(perHart.reduce((n, m) => n + Number(m[3]), 0)).toBe(Number(/chunks \(hart turns\) +(\d+)/.exec(r.stdout)![1]));
   });
 });
 
