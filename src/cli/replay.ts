@@ -102,12 +102,12 @@ export async function infoCommand(args: string[]): Promise<number> {
   }
   const h = rec.header;
   const lines = [
-    `${file}: Samsara Replay recording, format version ${rec.version}, made by samsara ${h.samsara} on ${h.created}`,
-    `  command: samsara ${h.command}`,
+    `${file}: Samsara Replay recording, format version ${rec.version}, made by samsara ${printable(h.samsara)} on ${printable(h.created)}`,
+    `  command: samsara ${printable(h.command)}`,
     `  machine: ${h.machine.harts} hart(s), ${h.machine.memSize / 2 ** 20} MiB RAM, ${h.machine.builtinSbi ? 'built-in SBI' : 'M-mode firmware or bare metal'}` +
       `${h.machine.drive ? `, ${h.machine.drive.readOnly ? 'read-only' : 'writable'} disk of ${h.machine.drive.size} bytes` : ''}${h.machine.htif ? ', HTIF' : ''}`,
     `  bootargs: ${JSON.stringify(h.bootargs)}`,
-    ...h.images.map((i) => `  ${i.role}: ${i.name} (${i.size} bytes${i.sha256 ? `, sha256 ${i.sha256}` : ''})`),
+    ...h.images.map((i) => `  ${printable(i.role)}: ${printable(i.name)} (${i.size} bytes${i.sha256 ? `, sha256 ${i.sha256}` : ''})`),
     `  blocks: ${rec.blocks.length}${rec.truncated ? ` (cut off at byte ${rec.truncated.size}; the last complete block ends at byte ${rec.truncated.at})` : ''}`,
   ];
   const stats = EventStats.of(rec, file);
@@ -124,4 +124,13 @@ export async function infoCommand(args: string[]): Promise<number> {
     return 2;
   }
   return 0;
+}
+
+/**
+ * Text from a recording's header as it may be printed on a terminal: a stranger's file must not
+ * move the cursor, clear the screen or forge lines, so control characters (C0, DEL, C1) are shown
+ * as \xNN escapes.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

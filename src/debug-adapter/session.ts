@@ -479,7 +479,9 @@ export class SamsaraSession extends DebugSession {
       try {
         stop = await motion(debuggee);
       } catch (e) {
-        this.output(`samsara: the ${direction} motion failed: ${(e as Error).stack ?? e}\n`, 'stderr');
+        // The user reads what went wrong in one line (a divergence, a damaged block); only our own
+        // bugs send their stack, to the adapter's stderr (adapterError).
+        this.output(`samsara: the ${direction} motion failed: ${adapterError(e, direction === 'backward' ? 'reverseContinue' : 'continue').message}\n`, 'important');
         stop = { kind: 'interrupted', hart: debuggee.currentHart() };
       } finally {
         this.running = false;

@@ -152,7 +152,8 @@ export class HartValues {
     const v = this.d.hart(h).csrNamed(text.replace(/^\$/, ''));
     if (v !== undefined) return { ...this.value(text, v), raw: v };
     if (/^(0x[0-9a-f]+|\d+)$/i.test(text)) {
-      const v = BigInt.asUintN(64, BigInt(text));
+      const v = BigInt(text);
+      if (v >= 1n << 64n) throw new AdapterError(ErrorCode.BadExpression, `${text} is wider than 64 bits`, false);
       return { ...this.value(text, v, true), raw: v };
     }
     const address = this.symbols?.resolve(text);
