@@ -138,6 +138,9 @@ export class SamsaraSession extends DebugSession {
   }
 
   private async launch(raw: unknown): Promise<void> {
+    // One recording per session: a second launch would leave the first one's motion running and
+    // report its stop against the new recording.
+    if (this.launched) throw new AdapterError(ErrorCode.BadRequest, 'a recording is already open in this session (one launch per session: start another session to open another recording)');
     const args = validateLaunch(raw, this.cwd);
     // Both files through src/files: a regular file within its limit, or one sentence at once
     // naming "recording" or "program" (a device or a FIFO is never read).

@@ -50,4 +50,14 @@ describe('samsara dap: launch on a file that is not a regular file answers at on
     await c.request('launch', { recording: REC, program: DEMO });
     await c.waitFor('initialized', 30_000);
   });
+
+  it('a second launch in a session that has a recording open is refused (the first one\'s motion would report into it)', async () => {
+    const c = (client = new DapClient());
+    await c.request('initialize', { adapterID: 'samsara' });
+    await c.request('launch', { recording: REC, program: DEMO });
+    await c.waitFor('initialized', 30_000);
+    const r = await c.send('launch', { recording: REC, program: DEMO }, PROMPT_MS);
+    expect(r.success).toBe(false);
+    expect(r.message).toBe('a recording is already open in this session (one launch per session: start another session to open another recording)');
+  });
 });

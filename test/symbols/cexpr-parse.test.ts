@@ -197,6 +197,9 @@ const ERRORS: Array<[string, string]> = [
   ['(int){1}', 'compound literals are not supported at column 6'],
   ['hwo->flags +', 'expected an expression, found the end at column 13'],
     ['(' .repeat(300) + '1' + ')'.repeat(300), 'expression nested more than 200 deep at column 201'],
+  // Left-associative chains are parsed by loops but evaluated recursively: their length is bounded too.
+  ['1' + '+1'.repeat(600), 'more than 500 operators in one expression at column 1002'],
+  ['a' + '[0]'.repeat(600), 'more than 500 operators in one expression at column 1502'],
 ];
 
 describe('C expression parser', () => {

@@ -278,6 +278,11 @@ describe('C expressions over typed memory', () => {
     return 'no error';
   };
 
+  it('the longest chains the parser allows evaluate without exhausting the stack', () => {
+    expect(value('1' + '+1'.repeat(500))).toBe('501');
+    expect(value('numbers[0]' + '+numbers[1]'.repeat(249))).toBe(String(10 + 249 * 20));
+  });
+
   it.each([
     ['a.value', '1234605616436508552', 'u64'],
     ['a.value & 0xff', '136', 'unsigned long'],

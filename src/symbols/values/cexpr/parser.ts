@@ -49,10 +49,17 @@ const TAG_WORDS = new Set(['struct', 'union', 'enum']);
 
 /** Unary operators, parentheses and declarators nested deeper than this are refused, so that a hostile expression cannot exhaust the stack. */
 const MAX_DEPTH = 200;
+/**
+ * Binary and postfix operators in one expression, at most: a left-associative chain (`1+1+...`,
+ * `a[0][0]...`) is parsed by a loop but makes a tree as deep as it is long, which evaluation walks
+ * recursively.
+ */
+const MAX_OPERATORS = 500;
 
 class Parser {
   private i = 0;
   private depth = 0;
+  private operators = 0;
 
   constructor(private readonly tokens: Token[], private readonly context: ParseContext) {}
 
@@ -88,6 +95,11 @@ class Parser {
     throw new ExpressionError(`unexpected ${describe(t)}`, t.start);
   }
 
+  /** One more binary or postfix operator, at `at`. */
+  private operator(at: Token): void {
+    if (++this.operators > MAX_OPERATORS) throw new ExpressionError(`more than ${MAX_OPERATORS} operators in one expression`, at.start);
+  }
+
   private nest<T>(at: Token, f: () => T): T {
     if (++this.depth > MAX_DEPTH) throw new ExpressionError(`expression nested more than ${MAX_DEPTH} deep`, at.start);
     try {
@@ -101,6 +113,7 @@ class Parser {
   expression(): Expression {
     let left = this.conditional();
     while (this.isPunctuator(',')) {
+      this.operator(this.token);
       this.i++;
       const right = this.conditional();
       left = { kind: 'binary', operator: ',', left, right, start: left.start, end: right.end };
@@ -136,6 +149,7 @@ class Parser {
       const t = this.token;
       const op = t.kind === 'punctuator' ? BINARY_LEVELS[level].find((o) => o === t.text) : undefined;
       if (!op) return left;
+      this.operator(t);
       this.i++;
       const right = this.binary(level + 1);
       left = { kind: 'binary', operator: op, left, right, start: left.start, end: right.end };
@@ -183,6 +197,7 @@ class Parser {
     let e = this.primary();
     for (;;) {
       const t = this.token;
+      if (this.isPunctuator('[') || this.isPunctuator('.') || this.isPunctuator('->')) this.operator(t);
       if (this.accept('[')) {
         const index = this.expression();
         const close = this.expect(']');
