@@ -105,6 +105,21 @@ export class CheckpointStore {
     bus.clearDirty();
   }
 
+  /**
+   * Forget every checkpoint after `position` (a replay found wrong past there: they hold states the
+   * recording does not vouch for), and put the machine back in the state of the latest one left.
+   * Returns that one.
+   */
+  truncate(position: number): Checkpoint {
+    const keep = this.indexAtOrBefore(position);
+    const cp = this.list[keep];
+    // Restore first: it finds the pages to put back through the checkpoints between the RAM base
+    // (which may be one of those dropped) and this one.
+    this.restore(cp);
+    for (const gone of this.list.splice(keep + 1)) this.totalBytes -= gone.bytes;
+    return cp;
+  }
+
   private capture(pages: Map<number, Uint8Array>): Checkpoint {
     return {
       position: this.replayer.position,

@@ -37,6 +37,9 @@ export class TimeTravelCommands {
         const p = Number(words[1]);
         if (words.length !== 2 || !/^\d+$/.test(words[1]) || !Number.isSafeInteger(p)) return { text: SEEK_USAGE, moved: false, ok: false };
         tl.seek(p);
+        // Past where replay diverged (found now, or before): it stops at the last state vouched for.
+        const d = tl.divergence;
+        if (d && p > d.limit) return { text: `position ${tl.position}: ${d.message}`, moved: true, ok: true };
         if (tl.position === p) return { text: this.where(), moved: true, ok: true };
         return { text: `position ${tl.position} (the recording holds ${tl.start}..${tl.end})`, moved: true, ok: true };
       }
@@ -56,6 +59,7 @@ export class TimeTravelCommands {
 
   private where(): string {
     const tl = this.timeline;
-    return `position ${tl.position} (of ${tl.start}..${tl.end})`;
+    const d = tl.divergence;
+    return `position ${tl.position} (of ${tl.start}..${tl.end}${d ? `; replay diverged: motions stop at ${d.limit}` : ''})`;
   }
 }

@@ -12,9 +12,9 @@ import { Access } from '../emulator/hart/mmu';
 import { trapName } from '../emulator/hart/trap';
 import { ParsedRecording } from './format';
 import { CommandResult, TimeTravelCommands } from './commands';
-import { BreakpointFilter, StopReason, Timeline, TimelineOptions, TrapEvent } from './timeline';
+import { BreakpointFilter, Divergence, StopReason, Timeline, TimelineOptions, TrapEvent } from './timeline';
 
-export type { TrapEvent };
+export type { Divergence, TrapEvent };
 
 export type Direction = 'forward' | 'backward';
 export type WatchKind = 'read' | 'write' | 'access';
@@ -80,7 +80,12 @@ export type Stop =
   /** The interrupt check said stop (a Ctrl-C, a pause). */
   | { kind: 'interrupted'; hart: number }
   | { kind: 'start'; hart: number }
-  | { kind: 'end'; hart: number };
+  | { kind: 'end'; hart: number }
+  /**
+   * Replay diverged from the recording: the motion stopped at the last state it vouches for, and no
+   * motion goes past there. `message` says so in one sentence.
+   */
+  | { kind: 'diverged'; hart: number; position: number; message: string };
 
 /** A breakpoint hit, as a stop filter sees it (the machine is as it is there). */
 export interface BreakpointHit {
@@ -134,6 +139,11 @@ export class DebugTarget {
 
   get end(): number {
     return this.timeline.end;
+  }
+
+  /** Where replay diverged from the recording, once a motion has found it (motions stop at its limit). */
+  get divergence(): Divergence | undefined {
+    return this.timeline.divergence;
   }
 
   get hartCount(): number {
@@ -368,6 +378,7 @@ export class DebugTarget {
       case 'step': return { kind: 'step', hart: r.hart };
       case 'start': return { kind: 'start', hart: this.lastHart() };
       case 'end': return { kind: 'end', hart: this.lastHart() };
+      case 'diverged': return { kind: 'diverged', hart: this.lastHart(), position: r.divergence.limit, message: r.divergence.message };
       default: return { kind: 'step', hart: this.lastHart() };
     }
   }

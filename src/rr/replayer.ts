@@ -18,6 +18,14 @@ import { EventStats } from './stats';
 
 export class DivergenceError extends Error {
   override name = 'DivergenceError';
+
+  /**
+   * `position`: where replay found it. `vouched`: the last position whose state the recording
+   * vouches for (see Replayer.vouched).
+   */
+  constructor(message: string, readonly position = 0, readonly vouched = 0) {
+    super(message);
+  }
 }
 
 /**
@@ -59,6 +67,11 @@ export class Replayer {
   onTrap?: (hart: number, cause: number, interrupt: boolean) => void;
   /** Told of every input event as it takes effect (clock, console input, entropy, block reads). */
   onInput?: (kind: EventKind, position: number) => void;
+  /**
+   * The furthest two positions (earlier, later) where the harts' digest matched the recording's,
+   * the snapshot's position before any: replay is deterministic, so once passed they stay so.
+   */
+  private digests: [number, number];
 
   constructor(private readonly recording: ParsedRecording, console: ConsolePort, private readonly name = 'recording') {
     const m = recording.header.machine;
@@ -85,6 +98,7 @@ export class Replayer {
     }
     restoreSnapshot(inflateBlock(recording.blocks[0], name), this.machine, this.clock, `${name}: snapshot`);
     this.log = new EventLog(recording, name, this.machine.position);
+    this.digests = [this.machine.position, this.machine.position];
     this.stats.start(m.harts, this.machine.position);
     this.machine.onTrap = (h, cause, interrupt) => {
       const e = this.pending.shift();
@@ -238,6 +252,7 @@ export class Replayer {
       case EventKind.Digest:
         this.at(e.position, 'state digest');
         if (hartsDigest(m) !== e.digest) this.diverge(-1, `the harts' state differs from the recording's (digest ${hartsDigest(m).toString(16)}, recorded ${e.digest.toString(16)})`);
+        if (e.position > this.digests[1]) this.digests = [this.digests[1], e.position];
         break;
       case EventKind.MemoryDigest:
         this.at(e.position, 'memory digest');
@@ -278,11 +293,23 @@ export class Replayer {
     return decodeEvent(this.reader);
   }
 
+  /**
+   * The last position whose state the recording vouches for, given a check that failed at
+   * `position`: the last one where the harts' digest matched (the recorder ends every block with
+   * one, so this is the start of the block the failing check is in; a block start without a digest
+   * that matched vouches for nothing: a block's checksum covers its bytes, not the replay). Unless
+   * that digest is at `position` itself: what failed there (memory, the clock, the next turn) is
+   * not in the harts' digest, so the state there is in doubt, and the digest before it is taken.
+   */
+  vouched(position: number): number {
+    return this.digests[1] < position ? this.digests[1] : this.digests[0];
+  }
+
   private diverge(hart: number, message: string): never {
     const m = this.machine;
     const h = hart >= 0 ? m.harts[hart] : undefined;
     const where = h ? `hart ${hart}, pc 0x${BigInt.asUintN(64, BigInt(h.pc)).toString(16)}` : m.harts.map((x) => `hart ${x.id} pc 0x${BigInt.asUintN(64, BigInt(x.pc)).toString(16)}`).join(', ');
-    throw new DivergenceError(`${this.name}: replay diverged at position ${m.position} (${where}): ${message}`);
+    throw new DivergenceError(`${this.name}: replay diverged at position ${m.position} (${where}): ${message}`, m.position, this.vouched(m.position));
   }
 }
 

@@ -4,6 +4,8 @@
 // checkpoint at or before the target and replays forward; stepping back is a seek to the hart's
 // previous step; continuing backward replays earlier intervals forward, remembering the last hit.
 // Breakpoints and watchpoints belong to the timeline and are never part of a checkpoint.
+// Where replay diverges from the recording, the timeline ends at the last state the recording
+// vouches for: checkpoints past it are dropped, and no motion goes past it again.
 
 import { LinearClock } from '../emulator/clock';
 import { Hart } from '../emulator/hart/hart';
@@ -11,7 +13,7 @@ import { Machine } from '../emulator/machine';
 import { ConsolePort } from '../emulator/ports';
 import { CheckpointStore } from './checkpoints';
 import { EventKind, ParsedRecording } from './format';
-import { Replayer } from './replayer';
+import { DivergenceError, Replayer } from './replayer';
 
 export type WatchKind = 'read' | 'write' | 'access';
 
@@ -44,7 +46,22 @@ export type StopReason =
   | { kind: 'step'; hart: number }
   | { kind: 'start' }
   | { kind: 'end' }
+  /** The motion stopped where the recording stops vouching for the replay (see Divergence). */
+  | { kind: 'diverged'; divergence: Divergence }
   | { kind: 'limit' };
+
+/** Where replay was found to diverge from the recording, and where the timeline now ends. */
+export interface Divergence {
+  /** Where replay found it: a check against the recording failed there. */
+  readonly position: number;
+  /**
+   * The last position whose state the recording vouches for (its last digest that matched; see
+   * Replayer.vouched): motions stop here, with the turn that begins here not entered.
+   */
+  readonly limit: number;
+  /** One sentence for the user: what diverged, where, and where replay now stops. */
+  readonly message: string;
+}
 
 interface Hit {
   position: number;
@@ -102,6 +119,8 @@ export class Timeline {
   private pendingEventHit: Hit | undefined;
   readonly start: number;
   readonly end: number;
+  /** Set once replay has diverged from the recording. */
+  private diverged: Divergence | undefined;
 
   constructor(readonly recording: ParsedRecording, console: ConsolePort = { write: () => {} }, options: TimelineOptions = {}, name = 'recording') {
     this.interval = options.interval ?? 2_000_000;
@@ -159,6 +178,16 @@ export class Timeline {
     return this.checkpoints.positions();
   }
 
+  /** Where replay diverged from the recording, once a motion has found it. */
+  get divergence(): Divergence | undefined {
+    return this.diverged;
+  }
+
+  /** The last position motions can reach: the end, or where the recording stops vouching for the replay. */
+  get limit(): number {
+    return this.diverged?.limit ?? this.end;
+  }
+
   // --- Breakpoints, watchpoints, event stops ---------------------------------------------------------
 
   setBreakpoints(virtualPcs: bigint[], physicalPcs: number[] = []): void {
@@ -207,19 +236,34 @@ export class Timeline {
   // --- Moving in time --------------------------------------------------------------------------------
 
   /**
-   * Go to an exact position (clamped to the recording). Where a turn begins, the harts are shown as
-   * that turn's first step finds them (an interrupt taken as it begins is taken); with `enter`
-   * false, as the turn before left them (that interrupt not yet taken).
+   * Go to an exact position (clamped to the recording, and to the limit where replay diverged).
+   * Where a turn begins, the harts are shown as that turn's first step finds them (an interrupt
+   * taken as it begins is taken); with `enter` false, as the turn before left them (that interrupt
+   * not yet taken). At the limit of a diverged replay the turn is never entered.
    */
   seek(target: number, enter = true): void {
-    target = Math.max(this.start, Math.min(this.end, target));
+    this.guard(() => this.moveTo(target, enter), () => undefined);
+  }
+
+  private moveTo(target: number, enter = true): void {
+    target = Math.max(this.start, Math.min(this.limit, target));
+    if (this.diverged && target === this.diverged.limit) enter = false;
     if (target !== this.position || (!enter && this.turnEntered())) {
       const cp = this.checkpoints.atOrBefore(target);
       // Replay forward from here if that is no further than from the checkpoint.
       if (!(target > this.position && this.position >= cp.position)) this.checkpoints.restore(cp);
       this.withoutStops(() => this.forward(target));
     }
-    if (enter) this.replayer.enterTurn();
+    if (target === this.end) this.checkEnd();
+    else if (enter) this.replayer.enterTurn();
+  }
+
+  /**
+   * At the end of the recording, its last events are checked as a replay of the whole file checks
+   * them: the harts' digest, and the End event's digest of memory (found wrong: a divergence).
+   */
+  private checkEnd(): void {
+    if (this.position === this.end && !this.replayer.ended) this.replayer.runTo();
   }
 
   /** Whether the machine is where a turn begins, with that turn begun (its events at this position applied). */
@@ -257,13 +301,16 @@ export class Timeline {
    * or, where its next turn begins with an interrupt, to that turn's start with the interrupt taken.
    */
   stepForward(hart: number): StopReason {
-    const next = this.nextStepOf(hart, this.position);
-    if (next === undefined) {
-      this.seek(this.end);
-      return { kind: 'end' };
-    }
-    this.seek(this.entersInterruptNext(hart) ? next : next + 1);
-    return { kind: 'step', hart };
+    return this.guard<StopReason>(() => {
+      const next = this.nextStepOf(hart, this.position);
+      const target = next === undefined ? this.end : this.entersInterruptNext(hart) ? next : next + 1;
+      if (this.diverged && target >= this.diverged.limit) {
+        this.moveTo(this.diverged.limit);
+        return { kind: 'diverged', divergence: this.diverged };
+      }
+      this.moveTo(target);
+      return next === undefined ? { kind: 'end' } : { kind: 'step', hart };
+    }, (divergence) => ({ kind: 'diverged', divergence }));
   }
 
   /**
@@ -271,25 +318,32 @@ export class Timeline {
    * start of its turn where it took an interrupt, to the same position before the interrupt.
    */
   stepBackward(hart: number): StopReason {
-    if (this.tookInterruptLast(hart)) {
-      this.seek(this.position, false);
+    return this.guard<StopReason>(() => {
+      if (this.tookInterruptLast(hart)) {
+        this.moveTo(this.position, false);
+        return { kind: 'step', hart };
+      }
+      const prev = this.previousStepOf(hart, this.position);
+      if (prev === undefined) {
+        this.moveTo(this.start);
+        return { kind: 'start' };
+      }
+      this.moveTo(prev);
       return { kind: 'step', hart };
-    }
-    const prev = this.previousStepOf(hart, this.position);
-    if (prev === undefined) {
-      this.seek(this.start);
-      return { kind: 'start' };
-    }
-    this.seek(prev);
-    return { kind: 'step', hart };
+    }, (divergence) => ({ kind: 'diverged', divergence }));
   }
 
   /**
    * Continue forward to the next breakpoint, watchpoint or event stop, or the end. With `until`,
    * stop there ({ kind: 'limit' }) if nothing is hit before: a caller that must stay responsive
    * (to an interrupt from gdb, say) continues in slices. `filter` passes over breakpoint hits.
+   * Where replay diverges (now, or before), it stops at the limit ({ kind: 'diverged' }).
    */
   continueForward(until = this.end, stepOver = true, filter?: BreakpointFilter): StopReason {
+    return this.guard(() => this.continueWithin(Math.min(until, this.limit), stepOver, filter), (divergence) => ({ kind: 'diverged', divergence }));
+  }
+
+  private continueWithin(until: number, stepOver: boolean, filter: BreakpointFilter | undefined): StopReason {
     this.hits = [];
     this.filter = filter;
     try {
@@ -306,7 +360,11 @@ export class Timeline {
           continue;
         }
         if (hit) return hit.reason;
-        if (this.position >= this.end || this.replayer.ended) return { kind: 'end' };
+        if (this.diverged && this.position >= this.diverged.limit) return { kind: 'diverged', divergence: this.diverged };
+        if (this.position >= this.end || this.replayer.ended) {
+          this.checkEnd();
+          return { kind: 'end' };
+        }
         if (this.position >= until) return { kind: 'limit' };
         if (!this.replayer.stoppedBy) return { kind: 'end' }; // a cut-off recording
       }
@@ -339,7 +397,7 @@ export class Timeline {
     const bottom = floor ?? this.start;
     let end = origin;
     return {
-      step: (): StopReason | undefined => {
+      step: (): StopReason | undefined => this.guard<StopReason | undefined>(() => {
         if (end <= bottom) {
           this.seek(bottom);
           return floor === undefined ? { kind: 'start' } : { kind: 'limit' };
@@ -355,8 +413,43 @@ export class Timeline {
         end = cp.position;
         this.checkpoints.restore(cp);
         return undefined;
-      },
+      }, (divergence) => ({ kind: 'diverged', divergence })),
     };
+  }
+
+  /**
+   * Run a motion. Where replay diverges from the recording in it (a DivergenceError: a check against
+   * the recording failed), the timeline ends at the last state the recording vouches for, and
+   * `atLimit` gives the motion's result there.
+   */
+  private guard<T>(motion: () => T, atLimit: (d: Divergence) => T): T {
+    try {
+      return motion();
+    } catch (e) {
+      // Once diverged no motion replays past the limit: a second one would be a bug of ours.
+      if (!(e instanceof DivergenceError) || this.diverged) throw e;
+      return atLimit(this.divergeAt(e));
+    }
+  }
+
+  /**
+   * Replay diverged: the timeline ends at the last state the recording vouches for. Checkpoints past
+   * it are dropped (they hold states it does not vouch for), and the machine is put there, with the
+   * turn that begins there not entered (its events may be the ones that do not match).
+   */
+  private divergeAt(e: DivergenceError): Divergence {
+    const limit = Math.max(this.start, Math.min(e.vouched, e.position));
+    const message = `${e.message}; replay stops at position ${limit}, the last state the recording vouches for`;
+    this.diverged = { position: e.position, limit, message };
+    // The motion that found it is over: no stop it was looking for counts any more.
+    this.hits = undefined;
+    this.filter = undefined;
+    this.pendingWatchHit = this.pendingEventHit = undefined;
+    this.machine.debugStop = false;
+    for (const h of this.machine.harts) h.breakpointHit = false;
+    this.checkpoints.truncate(limit);
+    this.withoutStops(() => this.forward(limit));
+    return this.diverged;
   }
 
   /** Replay forward from the current position to `end`, collecting every hit on the way. */
