@@ -4,6 +4,7 @@
 // translates. Time is the timeline's: every motion here is made of its seeks, steps and continues.
 
 import { DebugTarget, Direction, HartView, ResumeOptions, Stop, TrapEvent, Watch } from '../rr/debug-target';
+import { AdapterError, ErrorCode } from './errors';
 import { KernelSymbols } from '../symbols';
 import { disassemble, disassembleOne, Flow } from '../symbols/disasm';
 
@@ -183,10 +184,27 @@ export class Debuggee {
     return this.runUntil(h, 'backward', [caller.pc - 4n, caller.pc - 2n], inCaller);
   }
 
-  /** Go to an exact position (the timeline clamps it). */
+  /**
+   * Go to an exact position (the timeline clamps it). Past where replay is known to diverge from the
+   * recording it is refused, with the sentence that says so; a seek that finds it stops at the last
+   * state the recording vouches for ({ kind: 'diverged' }).
+   */
   seek(position: number): Stop {
+    const known = this.target.divergence;
+    if (known && position > known.limit) throw new AdapterError(ErrorCode.BadInput, known.message);
     this.target.seek(position);
+    const d = this.target.divergence;
+    if (d && position > d.limit) return { kind: 'diverged', hart: this.currentHart(), position: d.limit, message: d.message };
     return { kind: 'step', hart: this.currentHart() };
+  }
+
+  /**
+   * Refuse a forward motion where replay is known to diverge from the recording right here: the
+   * recording vouches for nothing past this state. (A motion that reaches it stops there.)
+   */
+  refuseForwardAtDivergence(): void {
+    const d = this.target.divergence;
+    if (d && this.target.position >= d.limit) throw new AdapterError(ErrorCode.BadInput, d.message);
   }
 
   /**

@@ -458,21 +458,24 @@ export class SamsaraSession extends DebugSession {
   private seek(a: { position: number }): { position: number } {
     if (!Number.isSafeInteger(a.position)) throw new AdapterError(ErrorCode.BadRequest, `samsara/seek: position must be an integer (got ${JSON.stringify(a.position)})`);
     const { debuggee } = this.stoppedSession();
-    debuggee.seek(a.position);
-    this.afterSeek();
+    const stop = debuggee.seek(a.position);
+    this.afterSeek(stop);
     return { position: debuggee.target.position };
   }
 
-  /** After a seek: the client learns the new state from a `stopped` event (reason goto), after the response. */
-  private afterSeek(): void {
-    const { debuggee } = this.session();
+  /**
+   * After a seek: the client learns the new state from a `stopped` event (reason goto; a seek that
+   * found replay diverging says so), after the response.
+   */
+  private afterSeek(stop: Stop = { kind: 'step', hart: this.session().debuggee.currentHart() }): void {
     this.invalidate();
-    setImmediate(() => this.stopped({ kind: 'step', hart: debuggee.currentHart() }, 'goto'));
+    setImmediate(() => this.stopped(stop, stop.kind === 'diverged' ? undefined : 'goto'));
   }
 
   /** Start a motion; the response goes at once, a `stopped` event when it ends. */
   private move(direction: Direction, motion: (d: Debuggee) => Promise<Stop>, body?: object): object | undefined {
     const { debuggee, breakpoints } = this.stoppedSession();
+    if (direction === 'forward') debuggee.refuseForwardAtDivergence();
     this.running = true;
     this.invalidate();
     // After the response: setImmediate runs once the dispatcher has sent it.
@@ -502,7 +505,7 @@ export class SamsaraSession extends DebugSession {
 
   /** DAP's stop reasons for the debug target's stops. */
   private static readonly REASONS: Record<Stop['kind'], string> = {
-    breakpoint: 'breakpoint', watchpoint: 'data breakpoint', trap: 'exception', step: 'step', interrupted: 'pause', start: 'step', end: 'step',
+    breakpoint: 'breakpoint', watchpoint: 'data breakpoint', trap: 'exception', step: 'step', interrupted: 'pause', start: 'step', end: 'step', diverged: 'exception',
   };
 
   private stopped(stop: Stop, reason?: string): void {
@@ -528,6 +531,11 @@ export class SamsaraSession extends DebugSession {
       e.body.description = `${stop.kind === 'start' ? 'Start' : 'End'} of the recording (${at})`;
       e.body.text = stop.kind === 'start' ? 'start of the recording' : 'end of the recording';
       this.output(`samsara: ${e.body.description}\n`);
+    }
+    if (stop.kind === 'diverged') {
+      e.body.description = 'Paused where the recording diverges';
+      e.body.text = stop.message;
+      this.output(`samsara: ${stop.message}\n`, 'important');
     }
     this.sendEvent(e);
   }

@@ -97,7 +97,10 @@ export function hexEncodeText(text: string): string {
   return toHex(new TextEncoder().encode(text));
 }
 
-/** `Oxx...`: console output sent while a `qRcmd` runs, before its final reply. */
+/**
+ * `Oxx...`: console output, sent while a `qRcmd` runs before its final reply, or while the target
+ * runs (c, s, vCont, bc, bs) before the stop reply.
+ */
 export function consoleOutput(text: string): string {
   return 'O' + hexEncodeText(text);
 }

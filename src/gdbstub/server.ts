@@ -416,6 +416,9 @@ class Connection {
     }
     // After a stop gdb's current thread is the one that stopped (after a reverse continue too).
     this.gThread = this.cThread = event.thread;
+    // Console output is allowed while the target runs, before the stop reply ("Stop Reply Packets":
+    // `O XX...`): gdb prints the sentence, then reports the stop.
+    if (event.kind === 'diverged') this.send(reply.consoleOutput(`samsara: ${event.message}\n`));
     this.send(this.stopReply(event));
   }
 
@@ -431,6 +434,8 @@ class Connection {
         return reply.stopReply({ signal: SIGTRAP, thread, reason: { kind, address: e.address } });
       }
       case 'replaylog': return reply.stopReply({ signal: SIGTRAP, thread, reason: { kind: 'replaylog', which: e.which } });
+      // The history the recording vouches for ends here: gdb says "No more reverse-execution history".
+      case 'diverged': return reply.stopReply({ signal: SIGTRAP, thread, reason: { kind: 'replaylog', which: 'end' } });
       case 'interrupt': return reply.stopReply({ signal: SIGINT, thread }); // as for a Ctrl-C on a live target
       default: return reply.stopReply({ signal: SIGTRAP, thread });
     }

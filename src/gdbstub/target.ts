@@ -20,7 +20,9 @@ export type StopEvent =
   | { kind: 'swbreak'; thread: number }
   | { kind: 'hwbreak'; thread: number }
   | { kind: 'watch'; thread: number; type: WatchType; address: bigint }
-  | { kind: 'replaylog'; thread: number; which: 'begin' | 'end' };
+  | { kind: 'replaylog'; thread: number; which: 'begin' | 'end' }
+  /** Replay diverged from the recording: stopped at the last state it vouches for (`message` says so). */
+  | { kind: 'diverged'; thread: number; message: string };
 
 interface GdbWatch {
   address: bigint;
@@ -179,6 +181,7 @@ export class ReplayTarget {
       case 'interrupted': return { kind: 'interrupt', thread: r.hart + 1 };
       case 'start': return { kind: 'replaylog', thread, which: 'begin' };
       case 'end': return { kind: 'replaylog', thread, which: 'end' };
+      case 'diverged': return { kind: 'diverged', thread, message: r.message };
       case 'step': return { kind: 'signal', thread: r.hart + 1 };
       default: return { kind: 'signal', thread };
     }
