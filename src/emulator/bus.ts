@@ -1,9 +1,17 @@
 // The physical address space: RAM plus memory-mapped devices at half-open ranges. Guest RAM lives in
-// one SharedArrayBuffer (so that later harts on worker threads can share it), seen through several
-// typed-array views. The bus also owns the per-page bookkeeping that keeps the harts' fast paths
-// exact: which RAM pages hold decoded code (stores to them must invalidate it) and which are watched.
+// one SharedArrayBuffer (so that harts on worker threads can share it), seen through several
+// typed-array views. The buffer may be larger than RAM: after RAM come the parallel recorder's
+// copy-on-write pools (parallel/chunk-bus.ts), so that a hart's TLB maps a private copy the same way
+// it maps RAM, by an offset into one buffer. Pages of the buffer ("buffer pages") are numbered from
+// RAM's first page; RAM page p is buffer page p.
+//
+// The bus also owns the per-page bookkeeping that keeps the harts' fast paths exact: which pages hold
+// decoded code (stores to them must invalidate it) and which are watched. Every RAM access that a
+// hart makes outside its TLB's fast path goes through readPage()/writePage(), which a chunk's bus
+// overrides to redirect it to private copies and to take the chunk's read and write sets.
 
 import { AccessSize, Device, DmaMemory } from './devices/device';
+import type { Access } from './hart/mmu';
 import { DRAM_BASE } from './virt-map';
 
 export const PAGE_SHIFT = 12;
@@ -22,10 +30,11 @@ interface Mapping {
   readonly device: Device;
 }
 
-/** Something that caches translations to RAM pages and must drop entries for a page. */
+/** Something that caches translations to buffer pages and must drop entries for a page. */
 export interface WriteCacheOwner {
   dropWritePage(page: number): void;
   dropReadPage(page: number): void;
+  dropFetchPage(page: number): void;
   /** Drop every cached translation (write entries above all), e.g. after dirty bits are cleared. */
   flushTlb(): void;
 }
@@ -36,14 +45,21 @@ export type LoadWatcher = (paddr: number, size: number) => void;
 export class Bus implements DmaMemory {
   readonly ramBase = DRAM_BASE;
   readonly ramSize: number;
+  /** Guest RAM: the first ramSize bytes of the buffer. */
   readonly ram: Uint8Array;
   readonly ram16: Int16Array;
   readonly ram32: Int32Array;
   readonly ramView: DataView;
+  /** The whole buffer (RAM, then the pools), by buffer offset: what hart TLB entries index. */
+  readonly mem8: Uint8Array;
+  readonly mem16: Int16Array;
+  readonly mem32: Int32Array;
+  readonly memView: DataView;
+  /** RAM pages. */
   readonly pages: number;
-  /** PAGE_* flags per RAM page. */
+  /** PAGE_* flags per buffer page. */
   readonly pageFlags: Uint8Array;
-  /** Decode caches of RAM pages that have been executed from (see hart/op.ts for the slot layout). */
+  /** Decode caches of buffer pages that have been executed from (see hart/op.ts for the slot layout). */
   readonly code: (Int32Array | undefined)[];
   /**
    * Pages written since dirty tracking was last cleared (clearDirty): every slow-path write marks
@@ -61,21 +77,38 @@ export class Bus implements DmaMemory {
   /** The high word of the last 8-byte load (load() returns the low word). */
   hi = 0;
 
-  constructor(ramSize: number) {
+  /**
+   * RAM of `ramSize` bytes, in a new buffer, or in the first ramSize bytes of `buffer` (whose other
+   * pages are the pools of parallel/chunk-bus.ts; the buffer is shared, not cleared).
+   */
+  constructor(ramSize: number, buffer?: SharedArrayBuffer) {
     if (ramSize <= 0 || ramSize > MAX_RAM || ramSize % PAGE_SIZE !== 0) {
       throw new RangeError(`RAM size must be a multiple of 4 KiB between 4 KiB and 2 GiB (got ${ramSize})`);
     }
+    const size = buffer ? buffer.byteLength : ramSize;
+    if (size < ramSize || size > MAX_RAM || size % PAGE_SIZE !== 0) {
+      throw new RangeError(`a RAM buffer must be a multiple of 4 KiB from the RAM size (${ramSize}) to 2 GiB (got ${size})`);
+    }
     this.ramSize = ramSize;
-    const buf = new SharedArrayBuffer(ramSize);
-    this.ram = new Uint8Array(buf);
-    this.ram16 = new Int16Array(buf);
-    this.ram32 = new Int32Array(buf);
-    this.ramView = new DataView(buf);
+    const buf = buffer ?? new SharedArrayBuffer(ramSize);
+    this.ram = new Uint8Array(buf, 0, ramSize);
+    this.ram16 = new Int16Array(buf, 0, ramSize >>> 1);
+    this.ram32 = new Int32Array(buf, 0, ramSize >>> 2);
+    this.ramView = new DataView(buf, 0, ramSize);
+    this.mem8 = new Uint8Array(buf);
+    this.mem16 = new Int16Array(buf);
+    this.mem32 = new Int32Array(buf);
+    this.memView = new DataView(buf);
     this.pages = ramSize >>> PAGE_SHIFT;
-    this.pageFlags = new Uint8Array(this.pages);
+    this.pageFlags = new Uint8Array(size >>> PAGE_SHIFT);
     this.dirty = new Uint8Array(this.pages);
     this.used = new Uint8Array(this.pages);
-    this.code = new Array(this.pages).fill(undefined);
+    this.code = new Array(size >>> PAGE_SHIFT).fill(undefined);
+  }
+
+  /** The buffer that holds RAM (and the pools after it). */
+  get buffer(): SharedArrayBuffer {
+    return this.mem8.buffer as SharedArrayBuffer;
   }
 
   /** Map a device at [base, base + size). */
@@ -168,7 +201,54 @@ export class Bus implements DmaMemory {
     return undefined;
   }
 
-  /** The decode cache of a RAM page, created empty (all Op.DECODE) on first use. */
+  /**
+   * The buffer page that holds RAM page `page` for reading. Every RAM read outside a hart's TLB fast
+   * path asks here (a chunk's bus records the page and answers with its private copy, if any).
+   */
+  readPage(page: number): number {
+    return page;
+  }
+
+  /**
+   * The buffer page to write RAM page `page` at, or -1 if this write must not happen here (a chunk's
+   * bus: the chunk stops before the instruction; `atInstructionStart` says that nothing of the
+   * current instruction has been done yet). Every RAM write outside the fast path asks here.
+   */
+  writePage(page: number, atInstructionStart: boolean): number {
+    void atInstructionStart;
+    return page;
+  }
+
+  /**
+   * Whether an access to `paddr` must be left to the machine: never here; a chunk's bus says so for
+   * loads and stores outside RAM and stores to watched pages. The page-table walk asks before it sets
+   * A/D bits, so that such an access leaves nothing behind.
+   */
+  needsMachine(paddr: number, access: Access): boolean {
+    void paddr;
+    void access;
+    return false;
+  }
+
+  /**
+   * Step 7 of a page-table walk: store the low word of the PTE at `pteAddr` (RAM) with its A/D bits
+   * set. False if it must not happen here (see writePage); then nothing is written.
+   */
+  setPte(pteAddr: number, pteLo: number, access: Access, atInstructionStart: boolean): boolean {
+    void access;
+    const page = this.writePage(this.pageOf(pteAddr), atInstructionStart);
+    if (page < 0) return false;
+    this.memView.setInt32((page << PAGE_SHIFT) | (pteAddr & (PAGE_SIZE - 1)), pteLo, true);
+    this.written(pteAddr, 8);
+    return true;
+  }
+
+  /** True on a chunk's bus, whose accesses that span two pages check both before changing either. */
+  get copyOnWrite(): boolean {
+    return false;
+  }
+
+  /** The decode cache of a buffer page, created empty (all Op.DECODE) on first use. */
   codePage(page: number): Int32Array {
     let c = this.code[page];
     if (!c) {
@@ -221,12 +301,12 @@ export class Bus implements DmaMemory {
   /**
    * Load `size` bytes at a physical address, little-endian, zero-extended. The low 32 bits are
    * returned (as an int32) and the high 32 bits are left in `this.hi`. Returns undefined for an
-   * address with nothing behind it (an access fault).
+   * address with nothing behind it (an access fault; on a chunk's bus, any address outside RAM).
    */
   load(paddr: number, size: 1 | 2 | 4 | 8): number | undefined {
     if (this.isRam(paddr, size)) {
-      const o = paddr - this.ramBase;
-      const r = this.ram;
+      const o = (this.readPage(this.pageOf(paddr)) << PAGE_SHIFT) | (paddr & (PAGE_SIZE - 1));
+      const r = this.mem8;
       switch (size) {
         case 1: this.hi = 0; return r[o];
         case 2: this.hi = 0; return r[o] | (r[o + 1] << 8);
@@ -253,11 +333,16 @@ export class Bus implements DmaMemory {
     return m.device.read(off, size as AccessSize) | 0;
   }
 
-  /** Store the low `size` bytes of (hi:lo) at a physical address; false if nothing is there. */
+  /**
+   * Store the low `size` bytes of (hi:lo) at a physical address; false if nothing is there (or the
+   * store must be left to the machine: see writePage).
+   */
   store(paddr: number, size: 1 | 2 | 4 | 8, lo: number, hi: number): boolean {
     if (this.isRam(paddr, size)) {
-      const o = paddr - this.ramBase;
-      const r = this.ram;
+      const page = this.writePage(this.pageOf(paddr), false);
+      if (page < 0) return false;
+      const o = (page << PAGE_SHIFT) | (paddr & (PAGE_SIZE - 1));
+      const r = this.mem8;
       r[o] = lo;
       if (size >= 2) r[o + 1] = lo >> 8;
       if (size >= 4) { r[o + 2] = lo >> 16; r[o + 3] = lo >> 24; }

@@ -33,6 +33,8 @@ export interface MachineConfig {
   builtinSbi: boolean;
   /** Instructions each hart runs before the next takes its turn (default 10000 for one hart, else 1000). */
   quantum?: number;
+  /** The buffer for RAM: RAM first, then the parallel recorder's pools (default: RAM alone). */
+  ramBuffer?: SharedArrayBuffer;
 }
 
 /** Why Machine.run() returned. */
@@ -98,7 +100,7 @@ export class Machine {
     this.clock = config.clock;
     this.consolePort = config.console;
     this.quantum = config.quantum ?? (n === 1 ? 10000 : 1000);
-    this.bus = new Bus(config.memSize);
+    this.bus = new Bus(config.memSize, config.ramBuffer);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const machine = this;
     const host = {

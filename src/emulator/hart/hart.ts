@@ -26,6 +26,12 @@ export interface HartHost {
   readonly stopRequested: boolean;
   /** Told of every trap taken (for statistics and recordings), before the hart moves to the handler. */
   onTrap?(hart: Hart, cause: number, interrupt: boolean): void;
+  /**
+   * A chunk's host (parallel/chunk.ts): whether an exception must not be taken here, because the
+   * instruction that raised it needs the machine (an SBI call, a device, a watched page). Then
+   * takeTrap() changes nothing and returns false. `delegated`: the trap would go to S-mode.
+   */
+  deferTrap?(hart: Hart, cause: number, delegated: boolean): boolean;
   /** Debugger breakpoints: patched decode pages for the pages that hold one. */
   readonly breakpoints?: BreakpointTable;
 }
@@ -206,6 +212,15 @@ export class Hart implements WriteCacheOwner {
     for (let i = 0; i < TLB_SIZE; i++) if (this.rPage[i] === page) this.rTagLo[i] = TLB_INVALID;
   }
 
+  dropFetchPage(page: number): void {
+    for (let i = 0; i < TLB_SIZE; i++) {
+      if (this.fPage[i] === page) {
+        this.fTagLo[i] = TLB_INVALID;
+        this.fCode[i] = null;
+      }
+    }
+  }
+
   // --- Traps and interrupts -------------------------------------------------------------------------
 
   /** Raise an exception from a cold path; the interpreter takes it with takeTrap(). */
@@ -220,13 +235,15 @@ export class Hart implements WriteCacheOwner {
    * Take the trap in trapCause (an exception at the current pc, or an interrupt if `interrupt`), as
    * the privileged spec's "Machine Trap Delegation Registers" and "Trap-Vector Base-Address Register"
    * sections say: delegate to S-mode if the trap comes from S or U and medeleg/mideleg says so, save
-   * the pc, cause and tval, push the interrupt-enable stack, and go to the vector.
+   * the pc, cause and tval, push the interrupt-enable stack, and go to the vector. Returns false,
+   * with nothing changed, if the host defers the exception (HartHost.deferTrap).
    */
-  takeTrap(interrupt: boolean): void {
+  takeTrap(interrupt: boolean): boolean {
     const cause = this.trapCause;
-    this.host.onTrap?.(this, cause, interrupt);
     const bit = 1 << cause;
     const delegated = this.priv <= Priv.S && ((interrupt ? this.mideleg : this.medeleg) & bit) !== 0;
+    if (!interrupt && this.host.deferTrap && this.host.deferTrap(this, cause, delegated)) return false;
+    this.host.onTrap?.(this, cause, interrupt);
     const causeHi = interrupt ? 0x80000000 | 0 : 0;
     if (delegated) {
       this.scauseLo = cause;
@@ -241,9 +258,9 @@ export class Hart implements WriteCacheOwner {
       this.mstatus = s;
       this.setPriv(Priv.S);
       this.vector(this.stvecLo, this.stvecHi, interrupt, cause);
-      return;
+      return true;
     }
-    if (!interrupt && this.host.machineTrap && this.host.machineTrap(this, cause)) return;
+    if (!interrupt && this.host.machineTrap && this.host.machineTrap(this, cause)) return true;
     this.mcauseLo = cause;
     this.mcauseHi = causeHi;
     this.mepcLo = this.pcLo;
@@ -256,6 +273,7 @@ export class Hart implements WriteCacheOwner {
     this.mstatus = s;
     this.setPriv(Priv.M);
     this.vector(this.mtvecLo, this.mtvecHi, interrupt, cause);
+    return true;
   }
 
   private vector(lo: number, hi: number, interrupt: boolean, cause: number): void {

@@ -18,6 +18,9 @@ import * as alu from './alu';
 import { coldOp } from './system';
 
 const NO_PAGE = 1; // a page tag that no pc matches
+// REFETCH: a slow load or store may have made the current code page a chunk's private copy (parallel/
+// chunk-bus.ts), which drops the page's fetch-TLB entry: the next step then looks the page up again,
+// and executes the copy. Serially the entry of the current page stays, and nothing changes.
 const scratch: Int32Array = new Int32Array(4);
 const EMPTY: Int32Array = new Int32Array(4);
 
@@ -34,9 +37,9 @@ export function run(h: Hart, budget: number): number {
   const x = h.x;
   const f = h.f;
   const bus = h.bus;
-  const ram8 = bus.ram;
-  const ram16 = bus.ram16;
-  const ram32 = bus.ram32;
+  const ram8 = bus.mem8; // the whole buffer: TLB entries may map a chunk's private copies after RAM
+  const ram16 = bus.mem16;
+  const ram32 = bus.mem32;
   const rTagLo = h.rTagLo;
   const rTagHi = h.rTagHi;
   const rDelta = h.rDelta;
@@ -51,7 +54,7 @@ export function run(h: Hart, budget: number): number {
   let pcHi = h.pcHi;
   let fpLo = NO_PAGE;
   let code: Int32Array = EMPTY;
-  let codeBase = 0; // RAM byte offset of the current code page
+  let codeBase = 0; // buffer offset of the current code page
   let n = 0; // steps
   let traps = 0;
 
@@ -62,6 +65,7 @@ export function run(h: Hart, budget: number): number {
       if ((pcLo & -4096) !== fpLo) {
         // Sequential execution off the top of a 4 GiB region carries into pcHi.
         if (fpLo === (0xfffff000 | 0) && (pcLo & -4096) === 0) pcHi = (pcHi + 1) | 0;
+        h.steps = stepsBase + n; // the step a fetch belongs to (a chunk may undo its A bits)
         const c = fetchPage(h, pcLo, pcHi);
         if (c === null) {
           trapped = true;
@@ -105,13 +109,15 @@ export function run(h: Hart, budget: number): number {
           // A 32-bit instruction split across two pages: fetch its second parcel through translation.
           const lo2 = (pcLo + 2) | 0;
           const hi2 = lo2 === 0 ? (pcHi + 1) | 0 : pcHi;
+          h.steps = stepsBase + n;
           const pa = translate(h, lo2, hi2, Access.Fetch);
           if (pa < 0 || !bus.isRam(pa, 2)) {
             if (pa >= 0) h.raise(Cause.InstructionAccessFault, lo2, hi2);
             trapped = true;
             break step;
           }
-          decodeInto(scratch, 0, ram16[(codeBase + 4094) >> 1], ram16[(pa - bus.ramBase) >> 1]);
+          const pa2 = (bus.readPage(bus.pageOf(pa)) << 12) | (pa & 4095);
+          decodeInto(scratch, 0, ram16[(codeBase + 4094) >> 1], ram16[pa2 >> 1]);
           c = scratch;
           s = 0;
           op = c[0];
@@ -214,6 +220,7 @@ export function run(h: Hart, budget: number): number {
             vLo = h.ldLo;
             vHi = h.ldHi;
             if (host.stopRequested) budget = n + 1; // a watchpoint: stop after this instruction
+            if (h.fTagLo[(pcLo >>> 12) & 255] !== (pcLo & -4096)) fpLo = NO_PAGE; // see REFETCH
           }
           switch (op) {
             case Op.LB: vLo = (vLo << 24) >> 24; vHi = vLo >> 31; break;
@@ -251,6 +258,7 @@ export function run(h: Hart, budget: number): number {
             h.steps = stepsBase + n;
             if (storeSlow(h, aLo, aHi, size, x[r2], x[r2 + 1]) === StoreResult.Trap) { trapped = true; break; }
             if (host.stopRequested) budget = n + 1; // leave the loop after this instruction
+            if (h.fTagLo[(pcLo >>> 12) & 255] !== (pcLo & -4096)) fpLo = NO_PAGE; // see REFETCH
           }
           pcLo = (pcLo + len) | 0;
           break;
@@ -407,10 +415,13 @@ export function run(h: Hart, budget: number): number {
             f[rd] = h.ldLo; // rd is a floating-point register: never redirected to the sink
             f[rd + 1] = size === 4 ? -1 : h.ldHi; // NaN-box a single
             h.mstatus |= 0x6000;
+            if (h.fTagLo[(pcLo >>> 12) & 255] !== (pcLo & -4096)) fpLo = NO_PAGE; // see REFETCH
           } else if (storeSlow(h, aLo, aHi, size, f[r2], f[r2 + 1]) === StoreResult.Trap) {
             trapped = true;
             break;
           }
+          if (h.fTagLo[(pcLo >>> 12) & 255] !== (pcLo & -4096)) fpLo = NO_PAGE; // see REFETCH
+          if (host.stopRequested) budget = n + 1; // a watchpoint, or a chunk's full pool
           pcLo = (pcLo + len) | 0;
           break;
         }
@@ -450,7 +461,9 @@ export function run(h: Hart, budget: number): number {
       h.pcHi = pcHi;
       h.instret = instretBase + n - traps;
       h.steps = stepsBase + n;
-      h.takeTrap(false);
+      // A chunk's host may defer the trap: the instruction needs the machine, and run() returns
+      // before it, with nothing of it done and the step not counted (parallel/chunk.ts).
+      if (!h.takeTrap(false)) break;
       pcLo = h.pcLo;
       pcHi = h.pcHi;
       fpLo = NO_PAGE;

@@ -1,7 +1,7 @@
 // The slow paths of data memory access: TLB misses, MMIO, misaligned accesses (which complete, as
 // QEMU's do, and are never visible as traps), and the atomic memory operations.
 
-import { PAGE_READ_WATCHED } from '../bus';
+import { PAGE_READ_WATCHED, PAGE_SHIFT, PAGE_SIZE } from '../bus';
 import { Hart } from './hart';
 import { Access, translate, translateAndFill } from './mmu';
 import { Cause } from './trap';
@@ -37,10 +37,11 @@ export function loadSlow(h: Hart, lo: number, hi: number, size: Size): boolean {
 }
 
 function loadCrossing(h: Hart, lo: number, hi: number, size: Size): boolean {
-  const pa1 = translate(h, lo, hi, Access.Load);
-  if (pa1 < 0) return false;
   const lo2 = ((lo & ~0xfff) + 0x1000) | 0;
   const hi2 = lo2 === 0 ? (hi + 1) | 0 : hi;
+  if (crossingNeedsMachine(h, lo, hi, lo2, hi2, Access.Load)) return h.raise(Cause.LoadAccessFault, lo, hi);
+  const pa1 = translate(h, lo, hi, Access.Load);
+  if (pa1 < 0) return false;
   const pa2 = translate(h, lo2, hi2, Access.Load);
   if (pa2 < 0) return false;
   return loadBytes(h, [pa1, pa2], lo, size);
@@ -69,10 +70,14 @@ export function storeSlow(h: Hart, lo: number, hi: number, size: Size, vlo: numb
   const off = lo & 0xfff;
   const bus = h.bus;
   if (off + size > 0x1000) {
-    const pa1 = translate(h, lo, hi, Access.Store);
-    if (pa1 < 0) return StoreResult.Trap;
     const lo2 = ((lo & ~0xfff) + 0x1000) | 0;
     const hi2 = lo2 === 0 ? (hi + 1) | 0 : hi;
+    if (crossingNeedsMachine(h, lo, hi, lo2, hi2, Access.Store)) {
+      h.raise(Cause.StoreAccessFault, lo, hi);
+      return StoreResult.Trap;
+    }
+    const pa1 = translate(h, lo, hi, Access.Store);
+    if (pa1 < 0) return StoreResult.Trap;
     const pa2 = translate(h, lo2, hi2, Access.Store);
     if (pa2 < 0) return StoreResult.Trap;
     return storeBytes(h, [pa1, pa2], lo, size, vlo, vhi);
@@ -87,13 +92,27 @@ export function storeSlow(h: Hart, lo: number, hi: number, size: Size, vlo: numb
   return StoreResult.Ok;
 }
 
+/**
+ * On a chunk's bus (parallel/), whether either page of an access that spans two needs the machine:
+ * then the chunk stops before the access, which must not set the first page's A/D bits. The pages
+ * are looked up without side effects (a peek): a fault there is left to the real walks.
+ */
+function crossingNeedsMachine(h: Hart, lo: number, hi: number, lo2: number, hi2: number, access: Access): boolean {
+  const bus = h.bus;
+  if (!bus.copyOnWrite) return false;
+  const pa1 = translate(h, lo, hi, access, true);
+  if (pa1 >= 0 && bus.needsMachine(pa1, access)) return true;
+  const pa2 = translate(h, lo2, hi2, access, true);
+  return pa2 >= 0 && bus.needsMachine(pa2, access);
+}
+
 function storeBytes(h: Hart, pages: number[], lo: number, size: Size, vlo: number, vhi: number): StoreResult {
   const bus = h.bus;
   const first = 0x1000 - (lo & 0xfff);
   const pa = (i: number): number => (i < first ? pages[0] + i : pages[1] + (i - first));
-  // Check every byte first, so that a fault leaves memory unchanged.
+  // Check every byte first, so that a fault (or a chunk's stop) leaves memory unchanged.
   for (let i = 0; i < size; i++) {
-    if (!bus.isRam(pa(i), 1) && !bus.device(pa(i))) {
+    if (bus.needsMachine(pa(i), Access.Store) || (!bus.isRam(pa(i), 1) && !bus.device(pa(i)))) {
       h.raise(Cause.StoreAccessFault, (lo + i) | 0, 0);
       return StoreResult.Trap;
     }
@@ -144,9 +163,14 @@ export function amo(h: Hart, insn: number): boolean {
   if (pa < 0) return false;
   const bus = h.bus;
   if (!bus.isRam(pa, size)) return h.raise(isLoad ? Cause.LoadAccessFault : Cause.StoreAccessFault, lo, hi);
-  const o = pa - bus.ramBase;
-  const view = bus.ramView;
-  if (bus.pageFlags[bus.pageOf(pa)] & PAGE_READ_WATCHED) bus.loaded(pa, size);
+  // The buffer page to access: a write's is asked for before anything changes (a chunk may stop here).
+  const page = bus.pageOf(pa);
+  const writes = !isLoad && (funct5 !== AmoFunct.SC || h.reservation === pa);
+  const bp = writes ? bus.writePage(page, false) : bus.readPage(page);
+  if (bp < 0) return h.raise(Cause.StoreAccessFault, lo, hi);
+  const o = (bp << PAGE_SHIFT) | (pa & (PAGE_SIZE - 1));
+  const view = bus.memView;
+  if (bus.pageFlags[page] & PAGE_READ_WATCHED) bus.loaded(pa, size);
   const oldLo = view.getInt32(o, true);
   const oldHi = wide ? view.getInt32(o + 4, true) : oldLo >> 31;
   const write = (nlo: number, nhi: number): void => {

@@ -2,7 +2,7 @@
 // privileged spec's "Virtual Address Translation Process" (section 4.3.2) step by step, and the
 // filling of the hart's software TLBs. Translation caches are never part of any saved state.
 
-import { PAGE_READ_WATCHED, PAGE_SIZE } from '../bus';
+import { PAGE_READ_WATCHED, PAGE_SHIFT, PAGE_SIZE } from '../bus';
 import { Hart, TLB_SIZE } from './hart';
 import * as S from './status';
 import { Cause, Priv } from './trap';
@@ -45,14 +45,18 @@ export function effectivePriv(h: Hart, access: Access): Priv {
 export function translate(h: Hart, lo: number, hi: number, access: Access, peek = false): number {
   if (peek) {
     const saved = [h.trapCause, h.trapTvalLo, h.trapTvalHi] as const;
-    const pa = walk(h, lo, hi, access, true);
+    const pa = walk(h, lo, hi, access, true, false);
     [h.trapCause, h.trapTvalLo, h.trapTvalHi] = saved;
     return pa;
   }
-  return walk(h, lo, hi, access, false);
+  return walk(h, lo, hi, access, false, false);
 }
 
-function walk(h: Hart, lo: number, hi: number, access: Access, peek: boolean): number {
+/**
+ * The walk. `atInstructionStart`: nothing of the current instruction has been done yet (the fetch
+ * of a new page), so a chunk's bus may refuse to copy a page for an A bit here (parallel/).
+ */
+function walk(h: Hart, lo: number, hi: number, access: Access, peek: boolean, atInstructionStart: boolean): number {
   const priv = effectivePriv(h, access);
   const mode = h.satpHi >>> 28;
   if (priv === Priv.M || mode === SATP_MODE_BARE) {
@@ -69,7 +73,7 @@ function walk(h: Hart, lo: number, hi: number, access: Access, peek: boolean): n
     if (top !== hi) return fault(h, PAGE_FAULT[access], lo, hi);
   }
   const bus = h.bus;
-  const ram = bus.ramView;
+  const mem = bus.memView;
   // Step 1: a = satp.ppn × PAGESIZE, and i = LEVELS − 1.
   let a = ((h.satpHi & 0xfff) * 4294967296 + (h.satpLo >>> 0)) * PAGE_SIZE;
   let i = levels - 1;
@@ -80,9 +84,9 @@ function walk(h: Hart, lo: number, hi: number, access: Access, peek: boolean): n
     // Step 2: pte = the PTE at a + va.vpn[i] × PTESIZE; a PMA or PMP violation is an access fault.
     pteAddr = a + vpn(lo, hi, i) * 8;
     if (!bus.isRam(pteAddr, 8)) return fault(h, ACCESS_FAULT[access], lo, hi);
-    const o = pteAddr - bus.ramBase;
-    pteLo = ram.getInt32(o, true);
-    pteHi = ram.getInt32(o + 4, true);
+    const o = (bus.readPage(bus.pageOf(pteAddr)) << PAGE_SHIFT) | (pteAddr & (PAGE_SIZE - 1));
+    pteLo = mem.getInt32(o, true);
+    pteHi = mem.getInt32(o + 4, true);
     // Step 3: if pte.v = 0, or pte.r = 0 and pte.w = 1, or a reserved bit is set: page fault.
     // Bits 63:54 are reserved without Svnapot and Svpbmt.
     if ((pteLo & PTE_V) === 0 || (pteLo & (PTE_R | PTE_W)) === PTE_W || (pteHi >>> 22) !== 0) {
@@ -113,17 +117,19 @@ function walk(h: Hart, lo: number, hi: number, access: Access, peek: boolean): n
   const leafPpn = ppn(pteLo, pteHi);
   const span = 2 ** (9 * i); // pages covered by this leaf
   if (leafPpn % span !== 0) return fault(h, PAGE_FAULT[access], lo, hi);
+  // Step 8, computed ahead of step 7: the physical address; for a superpage the low PPN bits come
+  // from the virtual address. A chunk (parallel/) stops here, before any A/D update, if the access
+  // needs the machine; the trap raised for it is not taken (the chunk's host defers it).
+  const vaPage = ((hi & 0x7fff) * 1048576 + (lo >>> 12)) % span;
+  const pa = (leafPpn + vaPage) * PAGE_SIZE + (lo & 0xfff);
+  if (peek) return pa;
+  if (bus.needsMachine(pa, access)) return fault(h, ACCESS_FAULT[access], lo, hi);
   // Step 7: set A, and D for a store, in the PTE (hardware A/D updating).
   const want = PTE_A | (access === Access.Store ? PTE_D : 0);
-  if ((pteLo & want) !== want && !peek) {
-    pteLo |= want;
-    const o = pteAddr - bus.ramBase;
-    ram.setInt32(o, pteLo, true);
-    bus.written(pteAddr, 8);
+  if ((pteLo & want) !== want && !bus.setPte(pteAddr, pteLo | want, access, atInstructionStart)) {
+    return fault(h, ACCESS_FAULT[access], lo, hi);
   }
-  // Step 8: the physical address; for a superpage the low PPN bits come from the virtual address.
-  const vaPage = ((hi & 0x7fff) * 1048576 + (lo >>> 12)) % span;
-  return (leafPpn + vaPage) * PAGE_SIZE + (lo & 0xfff);
+  return pa;
 }
 
 /** va.vpn[i]: 9 bits at bit 12 + 9i. */
@@ -157,21 +163,23 @@ export function translateAndFill(h: Hart, lo: number, hi: number, access: Access
   if (!bus.isRam(pageBase, PAGE_SIZE)) return pa;
   const idx = (lo >>> 12) & (TLB_SIZE - 1);
   const tag = lo & ~0xfff;
-  const delta = (pageBase - bus.ramBase - tag) | 0;
   const page = bus.pageOf(pageBase);
+  // TLB entries map buffer pages: RAM's, or a chunk's private copy (parallel/chunk-bus.ts).
   if (access === Access.Load) {
-    if ((bus.pageFlags[page] & PAGE_READ_WATCHED) === 0) {
+    const bp = bus.readPage(page);
+    if ((bus.pageFlags[bp] & PAGE_READ_WATCHED) === 0) {
       h.rTagLo[idx] = tag;
       h.rTagHi[idx] = hi;
-      h.rDelta[idx] = delta;
-      h.rPage[idx] = page;
+      h.rDelta[idx] = ((bp << PAGE_SHIFT) - tag) | 0;
+      h.rPage[idx] = bp;
     }
   } else {
-    if (bus.pageFlags[page] === 0) {
+    const bp = bus.writePage(page, false);
+    if (bp >= 0 && bus.pageFlags[bp] === 0) {
       h.wTagLo[idx] = tag;
       h.wTagHi[idx] = hi;
-      h.wDelta[idx] = delta;
-      h.wPage[idx] = page;
+      h.wDelta[idx] = ((bp << PAGE_SHIFT) - tag) | 0;
+      h.wPage[idx] = bp;
       bus.dirty[page] = 1; // the fast path will write it without telling the bus
       bus.used[page] = 1;
     }
@@ -182,20 +190,21 @@ export function translateAndFill(h: Hart, lo: number, hi: number, access: Access
 
 /**
  * The decode cache for the page holding the pc, via the fetch TLB; null after raising a fault.
- * Code must be in RAM (there is no ROM on this machine).
+ * Code must be in RAM (there is no ROM on this machine). The entry's fPage is the buffer page that
+ * holds the code (a chunk's private copy has a decode cache of its own).
  */
 export function fetchPage(h: Hart, lo: number, hi: number): Int32Array | null {
   const idx = (lo >>> 12) & (TLB_SIZE - 1);
   const tag = lo & ~0xfff;
   if (h.fTagLo[idx] === tag && h.fTagHi[idx] === hi) return h.fCode[idx];
-  const pa = translate(h, lo, hi, Access.Fetch);
+  const pa = walk(h, lo, hi, Access.Fetch, false, true);
   if (pa < 0) return null;
   const bus = h.bus;
   if (!bus.isRam(pa, 2)) {
     h.raise(Cause.InstructionAccessFault, lo, hi);
     return null;
   }
-  const page = bus.pageOf(pa);
+  const page = bus.readPage(bus.pageOf(pa));
   let code = bus.codePage(page);
   const bp = h.host.breakpoints;
   if (bp && bp.active) code = bp.codeFor(hi * 1048576 + (lo >>> 12), page, code);
