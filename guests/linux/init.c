@@ -2,6 +2,11 @@
 // exercises what a recording has to capture — the console, two threads racing on two harts, a file
 // from the initramfs, the virtio disk, the entropy source — and then powers the machine off.
 //
+// With `cpuwork=N` on the kernel command line (the kernel hands it to /init in its environment), it
+// first runs one CPU-bound thread per online CPU, each pinned to its CPU, for N million iterations of
+// a loop over its own registers and stack: the workload of `samsara bench`'s parallel recording
+// section, where the harts share nothing but the kernel.
+//
 // Every line it prints starts with "samsara-init: " so that tests can pick them out of the console.
 // Build: riscv64-linux-gnu-gcc -static -O2 -pthread -o init init.c   (guests/linux/build.sh does it)
 
@@ -13,6 +18,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/random.h>
@@ -90,6 +96,63 @@ static void race(void) {
       THREADS * LOCKED_ITERATIONS);
 }
 
+// ---- CPU-bound threads (cpuwork=N) ----
+
+#define MAX_CPUWORK_THREADS 8
+
+struct cpuwork {
+  pthread_t thread;
+  int cpu;
+  long iterations;
+  unsigned long sum;
+};
+
+static void *cpuwork_thread(void *arg) {
+  struct cpuwork *w = arg;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(w->cpu, &one);
+  sched_setaffinity(0, sizeof one, &one);
+  // xorshift64 over a small table on this thread's own stack: loads, stores and arithmetic.
+  unsigned long table[64];
+  unsigned long x = 0x9e3779b97f4a7c15UL ^ (unsigned long)w->cpu;
+  for (int i = 0; i < 64; i++) table[i] = (unsigned long)i * 0x100000001UL;
+  for (long i = 0; i < w->iterations; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    table[x & 63] += x;
+  }
+  unsigned long sum = 0;
+  for (int i = 0; i < 64; i++) sum ^= table[i] + (unsigned long)i;
+  w->sum = sum;
+  return NULL;
+}
+
+static void cpuwork(long millions) {
+  cpu_set_t cpus;
+  int n = 0;
+  int ids[MAX_CPUWORK_THREADS];
+  if (sched_getaffinity(0, sizeof cpus, &cpus) != 0) CPU_ZERO(&cpus);
+  for (int c = 0; c < CPU_SETSIZE && n < MAX_CPUWORK_THREADS; c++)
+    if (CPU_ISSET(c, &cpus)) ids[n++] = c;
+  if (n == 0) ids[n++] = 0;
+  struct cpuwork w[MAX_CPUWORK_THREADS];
+  for (int i = 0; i < n; i++) {
+    w[i] = (struct cpuwork){.cpu = ids[i], .iterations = millions * 1000000L};
+    int e = pthread_create(&w[i].thread, NULL, cpuwork_thread, &w[i]);
+    if (e != 0) {
+      say("cpuwork: pthread_create failed: %s", strerror(e));
+      n = i;
+      break;
+    }
+  }
+  for (int i = 0; i < n; i++) {
+    pthread_join(w[i].thread, NULL);
+    say("cpuwork: cpu %d: %ld million iterations, sum %016lx", w[i].cpu, millions, w[i].sum);
+  }
+}
+
 // ---- files and devices ----
 
 static void show_motd(void) {
@@ -157,6 +220,14 @@ int main(void) {
 
   cpu_set_t cpus;
   if (sched_getaffinity(0, sizeof cpus, &cpus) == 0) say("cpus: %d online", CPU_COUNT(&cpus));
+
+  const char *work = getenv("cpuwork");
+  if (work) {
+    char *end;
+    long millions = strtol(work, &end, 10);
+    if (*work && !*end && millions > 0 && millions <= 100000) cpuwork(millions);
+    else say("cpuwork: ignored '%s' (a number of millions of iterations, 1 to 100000)", work);
+  }
 
   race();
   show_motd();

@@ -14,6 +14,7 @@ import { benchVarsDistro } from './bench-vars-distro';
 import { benchVars, recordFile } from './bench-vars';
 import { benchGdb, Span } from './bench-gdb';
 import { benchGdbQemu } from './bench-gdb-qemu';
+import { benchParallel, ParallelWorkload } from './bench-parallel';
 import { benchRecordReplay, recordGuest } from './bench-rr';
 import { findLinuxGuest as linuxGuest, LinuxGuest } from './linux-guest';
 import { FileDisk, HostEntropy, HostTime } from './host-ports';
@@ -27,6 +28,9 @@ do it. Sections (all by default; --only may be given more than once):
   linux  boot the Linux test guest on 1 and 2 harts, here and on QEMU: instructions and wall time
          to /init's banner and to power-off
   rr     recording overhead, replay speed, log size, seek and step-back latency (demo and Linux)
+  parallel  record the same 2-hart workloads with --serial and with --parallel: wall time, the
+         conflict rate, log size per million steps (the demo; the Linux boot; Linux with /init
+         running a CPU-bound thread per hart, cpuwork=20)
   gdb    the gdb stub on Linux recordings: reverse-stepi latency over the remote protocol and
          through gdb-multiarch with vmlinux, and
          reverse-continues back to start_kernel from kernel_power_off and from console_on_rootfs,
@@ -338,7 +342,7 @@ async function benchLinuxVars(g: LinuxGuest): Promise<void> {
   }
 }
 
-const SECTIONS = ['cpu', 'linux', 'rr', 'gdb', 'dap', 'vars', 'vars-distro'] as const;
+const SECTIONS = ['cpu', 'linux', 'rr', 'parallel', 'gdb', 'dap', 'vars', 'vars-distro'] as const;
 type Section = (typeof SECTIONS)[number];
 
 export async function benchCommand(args: string[]): Promise<number> {
@@ -359,6 +363,16 @@ export async function benchCommand(args: string[]): Promise<number> {
   if (want('linux')) await benchLinux(runs);
   const demo = path.join(ROOT, 'guests/demo/demo.elf');
   if (want('rr') && fs.existsSync(demo)) benchRecordReplay({ name: 'demo (2 harts)', kernel: demo, harts: 2, bootargs: 'seed=1' }, runs);
+  if (want('parallel')) {
+    const workloads: ParallelWorkload[] = [{ name: 'demo (seed=1)', args: ['--harts', '2', '--append', 'seed=1', demo] }];
+    const g = linuxGuest();
+    if (typeof g !== 'string') {
+      const linux = ['--harts', '2', '--drive', g.disk];
+      workloads.push({ name: 'Linux boot to power-off', args: [...linux, '--append', LINUX_APPEND, g.image] });
+      workloads.push({ name: 'Linux, /init runs a CPU-bound thread per hart (cpuwork=20)', args: [...linux, '--append', `${LINUX_APPEND} cpuwork=20`, g.image] });
+    } else console.log(`Parallel recording of the Linux guest: skipped (${g})`);
+    benchParallel(workloads, runs);
+  }
   if (want('vars-distro')) await benchVarsDistro();
   if (!want('rr') && !want('gdb') && !want('dap') && !want('vars')) return 0;
   const linux = linuxGuest();

@@ -1,9 +1,11 @@
 // `samsara run`: boot a guest and connect its console to this terminal.
 
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Bios, boot } from '../emulator/loader/boot';
 import { Machine, RunResult } from '../emulator/machine';
+import { ParallelEngine } from '../emulator/parallel/engine';
 import { LinearClock } from '../emulator/clock';
 import { MAX_HARTS } from '../emulator/virt-map';
 import { FileUse, FIRMWARE_LIMIT, IMAGE_LIMIT, InputFileError, readInputFile, sizeText } from '../files/input-file';
@@ -35,6 +37,11 @@ options:
   --htif             riscv-tests convention: end the run when the guest writes 'tohost'
   --clock KIND       host (default): mtime follows the host's clock;
                      virtual: mtime follows execution, so runs are repeatable
+  --parallel         run every hart on its own worker thread (Samsara's parallel recording: chunks
+                     with copy-on-write, conflicts found from the pages they touch, commit order
+                     logged); the default for \`record\` with several harts on a host with several
+                     CPUs, unless --clock virtual asks for a repeatable run
+  --serial           run the harts in turns on one thread (the default otherwise)
   --max-insns N      stop after N instructions in all (exit code 124)
   --dtb-out FILE     write the generated device tree blob to FILE
 
@@ -63,6 +70,8 @@ export interface RunOptions {
   bios: string;
   htif: boolean;
   clock: 'host' | 'virtual';
+  /** Run the harts on worker threads (src/emulator/parallel). */
+  parallel: boolean;
   maxInsns?: number;
   dtbOut?: string;
 }
@@ -81,6 +90,8 @@ export function parseRunArgs(args: string[], record = false): RunOptions {
       bios: { type: 'string' },
       htif: { type: 'boolean' },
       clock: { type: 'string' },
+      parallel: { type: 'boolean' },
+      serial: { type: 'boolean' },
       'max-insns': { type: 'string' },
       'dtb-out': { type: 'string' },
     },
@@ -92,6 +103,8 @@ export function parseRunArgs(args: string[], record = false): RunOptions {
   if (harts < 1 || harts > MAX_HARTS) throw new UsageError(`--harts must be 1 to ${MAX_HARTS} (got ${values.harts})`);
   const clock = values.clock ?? 'host';
   if (clock !== 'host' && clock !== 'virtual') throw new UsageError(`--clock must be 'host' or 'virtual' (got '${clock}')`);
+  if (values.parallel && values.serial) throw new UsageError('--parallel and --serial exclude each other');
+  const parallel = values.parallel ?? (!values.serial && record && harts > 1 && clock === 'host' && os.availableParallelism() > 1);
   let drive: RunOptions['drive'];
   if (values.drive !== undefined) {
     const [path, ...flags] = values.drive.split(',');
@@ -117,6 +130,7 @@ export function parseRunArgs(args: string[], record = false): RunOptions {
     bios: values.bios ?? 'builtin',
     htif: values.htif ?? false,
     clock,
+    parallel,
     maxInsns,
     dtbOut: values['dtb-out'],
   };
@@ -194,6 +208,7 @@ async function runOrRecord(opts: RunOptions): Promise<number> {
       entropy: taps.entropy(new HostEntropy()),
       drive: disk && taps.block(disk),
       builtinSbi: bios.kind === 'builtin',
+      parallel: opts.parallel,
     });
     const info = boot(machine, {
       kernel,
@@ -209,11 +224,17 @@ async function runOrRecord(opts: RunOptions): Promise<number> {
         : undefined,
     });
     if (opts.dtbOut) writeOutput('--dtb-out', opts.dtbOut, info.dtb);
-    const session = new Session(machine, clock, taps);
+    // After boot: the engine's workers learn which pages the machine watches (HTIF's tohost).
+    const session = new Session(machine, clock, taps, opts.parallel ? new ParallelEngine(machine) : undefined);
     const header = (): RecordingHeader => recordingHeader(opts, machine, { kernel, bios, initrd, disk, tohost: info.htif?.tohost });
     if (opts.output) session.startRecording(fileSink(opts.output), header());
     const monitor = new Monitor(session, header);
-    const outcome = await drive(session, monitor, hostTime, console, opts.maxInsns);
+    let outcome: Awaited<ReturnType<typeof drive>>;
+    try {
+      outcome = await drive(session, monitor, hostTime, console, opts.maxInsns);
+    } finally {
+      session.close();
+    }
     console.flush();
     const f = machine.finished;
     const rec = session.stopRecording(

@@ -157,9 +157,16 @@ export class Machine {
     return this.steps + (h ? h.steps - this.turnStart : 0);
   }
 
+  /**
+   * Steps by which the turn in progress reads time late: a turn the parallel recorder ran on a worker
+   * from the state committed `timeLag` steps before its place in the recording (EventKind.TimeLag).
+   * Zero between turns and in every turn run in place.
+   */
+  timeLag = 0;
+
   /** Virtual time in instructions of one hart: the position shared out among the harts. */
   get virtualTime(): number {
-    return this.position / this.harts.length;
+    return (this.position - this.timeLag) / this.harts.length;
   }
 
   /** The current mtime of the machine's clock (the CLINT's time base). */
@@ -248,6 +255,7 @@ export class Machine {
     if (!h) return;
     this.steps += h.steps - this.turnStart;
     this.current = undefined;
+    this.timeLag = 0;
   }
 
   /**
@@ -313,6 +321,7 @@ export class Machine {
     this.input.push(...s.input);
     this.lastRan = s.lastRan >= 0 ? this.harts[s.lastRan] : undefined;
     this.current = undefined;
+    this.timeLag = 0;
     this.finished = undefined;
     this.stopRequested = false;
     this.bus.invalidateAllCode();
@@ -335,6 +344,19 @@ export class Machine {
       if (this.sbi) t = Math.min(t, this.sbi.timer[h.id]);
     }
     return t;
+  }
+
+  /** The hart whose turn ran last (beginning another hart's turn drops this one's reservation). */
+  get lastTurnHart(): Hart | undefined {
+    return this.lastRan;
+  }
+
+  /**
+   * Set hart h's interrupt lines that depend on time and on the CLINT, as beginning its turn now
+   * would (the parallel engine samples them for a chunk, and undoes it).
+   */
+  sampleInterrupts(h: Hart): void {
+    this.updateInterrupts(h);
   }
 
   /** Set the level-triggered interrupt lines that depend on time and on the CLINT. */

@@ -70,6 +70,17 @@ export const enum EventKind {
   End = 8,
   /** A digest of all of RAM, now and then, to catch divergence in memory. */
   MemoryDigest = 9,
+  /**
+   * The turn that begins at `position` ran on a worker thread from the state committed `lag` steps
+   * earlier (the parallel recorder); the turns committed meanwhile touched nothing it read. Until that
+   * turn ends, mtime is read as at `position - lag` and beginning the turn samples time there too.
+   */
+  TimeLag = 10,
+  /**
+   * The parallel recorder's work for `hart` since its last such event: chunks discarded for
+   * conflicts and the steps they had run (executed again). For `samsara info`; replay ignores it.
+   */
+  Conflicts = 11,
 }
 
 export type EndReason = 'poweroff' | 'reset' | 'stopped' | 'fatal' | 'limit';
@@ -83,7 +94,9 @@ export type Event =
   | { kind: EventKind.Trap; position: number; hart: number; cause: number; interrupt: boolean }
   | { kind: EventKind.Digest; position: number; digest: number }
   | { kind: EventKind.MemoryDigest; position: number; digest: number }
-  | { kind: EventKind.End; position: number; reason: EndReason; code: number; memoryDigest: number };
+  | { kind: EventKind.End; position: number; reason: EndReason; code: number; memoryDigest: number }
+  | { kind: EventKind.TimeLag; position: number; lag: number }
+  | { kind: EventKind.Conflicts; position: number; hart: number; discarded: number; reexecuted: number };
 
 const END_REASONS: EndReason[] = ['poweroff', 'reset', 'stopped', 'fatal', 'limit'];
 
@@ -97,6 +110,8 @@ export function encodeEvent(w: ByteWriter, e: Event): void {
     case EventKind.Trap: w.varint(e.position); w.u8(e.hart); w.u8(e.cause); w.u8(e.interrupt ? 1 : 0); break;
     case EventKind.Digest: case EventKind.MemoryDigest: w.varint(e.position); w.u32(e.digest); break;
     case EventKind.End: w.varint(e.position); w.u8(END_REASONS.indexOf(e.reason)); w.varint(e.code); w.u32(e.memoryDigest); break;
+    case EventKind.TimeLag: w.varint(e.position); w.varint(e.lag); break;
+    case EventKind.Conflicts: w.varint(e.position); w.u8(e.hart); w.varint(e.discarded); w.varint(e.reexecuted); break;
   }
 }
 
@@ -117,6 +132,8 @@ export function decodeEvent(r: ByteReader): Event {
       if (!reason) throw new FormatError(`${r.what}, byte ${at}: the End event's reason is ${n}: must be 0 to ${END_REASONS.length - 1}`);
       return { kind, position, reason, code: r.varint(), memoryDigest: r.u32() };
     }
+    case EventKind.TimeLag: return { kind, position: r.varint(), lag: r.varint() };
+    case EventKind.Conflicts: return { kind, position: r.varint(), hart: r.u8(), discarded: r.varint(), reexecuted: r.varint() };
     default:
       throw new FormatError(`${r.what}, byte ${at}: unknown event kind ${kind}`);
   }

@@ -6,7 +6,8 @@
 
 import { LinearClock } from '../emulator/clock';
 import { Hart } from '../emulator/hart/hart';
-import { Machine } from '../emulator/machine';
+import { Machine, RunResult } from '../emulator/machine';
+import { HartWork, ParallelEngine, TurnSink } from '../emulator/parallel/engine';
 import { BlockPort, EntropyPort } from '../emulator/ports';
 import { ByteWriter } from './codec';
 import { BlockKind, encodeBlock, encodeEvent, encodeFileHeader, EndReason, Event, EventKind, RecordingHeader } from './format';
@@ -80,9 +81,34 @@ export class Recorder {
     return this.machine.position;
   }
 
-  /** Run the machine for up to `budget` steps, logging every turn. */
-  run(budget: number): ReturnType<Machine['run']> {
-    return this.machine.run(budget, (h, steps) => this.log({ kind: EventKind.Chunk, hart: h.id, steps }));
+  /** Run the machine for up to `budget` steps, logging every turn (on the parallel engine if given). */
+  run(budget: number, engine?: ParallelEngine): RunResult {
+    if (!engine) return this.machine.run(budget, (h, steps) => this.log({ kind: EventKind.Chunk, hart: h.id, steps }));
+    this.engine = engine;
+    return engine.run(budget, this.turns);
+  }
+
+  /** The parallel engine's turns, in the order it commits them. */
+  private readonly turns: TurnSink = {
+    lag: (_h, lag) => this.log({ kind: EventKind.TimeLag, position: this.position, lag }),
+    trap: (h, cause, interrupt, position) => this.log({ kind: EventKind.Trap, position, hart: h.id, cause, interrupt }),
+    turn: (h, steps) => this.log({ kind: EventKind.Chunk, hart: h.id, steps }),
+  };
+
+  /** The engine the last turns ran on, and its work as last logged (EventKind.Conflicts). */
+  private engine: ParallelEngine | undefined;
+  private logged: HartWork[] = [];
+
+  /** Log each hart's chunks discarded since the last time. */
+  private logConflicts(): void {
+    const work = this.engine?.work;
+    if (!work) return;
+    work.forEach((w, hart) => {
+      const before = this.logged[hart] ?? { committed: 0, serial: 0, discarded: 0, reexecuted: 0 };
+      if (w.discarded === before.discarded) return;
+      this.log({ kind: EventKind.Conflicts, position: this.position, hart, discarded: w.discarded - before.discarded, reexecuted: w.reexecuted - before.reexecuted });
+      this.logged[hart] = { ...w };
+    });
   }
 
   /** Console input entering the machine now. */
@@ -113,6 +139,7 @@ export class Recorder {
    */
   flush(): void {
     if (this.ended || this.events.length === 0) return;
+    this.logConflicts();
     this.log({ kind: EventKind.Digest, position: this.position, digest: hartsDigest(this.machine) });
     if (this.sequence % MEMORY_DIGEST_EVERY === 0) this.log({ kind: EventKind.MemoryDigest, position: this.position, digest: memoryDigest(this.machine) });
     this.writeEvents();
@@ -130,6 +157,7 @@ export class Recorder {
   /** End the recording: a final digest of harts and memory, then the End event. */
   end(reason: EndReason, code = 0): void {
     if (this.ended) return;
+    this.logConflicts();
     this.log({ kind: EventKind.Digest, position: this.position, digest: hartsDigest(this.machine) });
     this.log({ kind: EventKind.End, position: this.position, reason, code, memoryDigest: memoryDigest(this.machine) });
     this.writeEvents();

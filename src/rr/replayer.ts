@@ -258,6 +258,12 @@ export class Replayer {
         this.at(e.position, 'memory digest');
         if (memoryDigest(m) !== e.digest) this.diverge(-1, 'memory differs from the recording\'s (memory digest mismatch)');
         break;
+      case EventKind.TimeLag:
+        this.at(e.position, 'time lag');
+        m.timeLag = e.lag;
+        break;
+      case EventKind.Conflicts:
+        break;
       case EventKind.End:
         this.at(e.position, 'end of recording');
         if (memoryDigest(m) !== e.memoryDigest) this.diverge(-1, 'memory at the end differs from the recording\'s');

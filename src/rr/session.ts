@@ -4,13 +4,18 @@
 
 import { LinearClock } from '../emulator/clock';
 import { Machine, RunResult } from '../emulator/machine';
+import { ParallelEngine, TurnSink, WorkerFailure } from '../emulator/parallel/engine';
 import { RecordingHeader } from './format';
 import { Recorder, RecordingSink, RecordingTaps } from './recorder';
+
+/** Turns run with no recording. */
+const UNRECORDED: TurnSink = { lag: () => {}, trap: () => {}, turn: () => {} };
 
 export class Session {
   recorder: Recorder | undefined;
 
-  constructor(readonly machine: Machine, readonly clock: LinearClock, readonly taps: RecordingTaps) {}
+  /** `engine`: run the harts on worker threads (ParallelEngine) rather than in turns on this one. */
+  constructor(readonly machine: Machine, readonly clock: LinearClock, readonly taps: RecordingTaps, readonly engine?: ParallelEngine) {}
 
   /** Start recording from the machine's current state (between turns). */
   startRecording(sink: RecordingSink, header: RecordingHeader): Recorder {
@@ -26,10 +31,27 @@ export class Session {
     return r;
   }
 
+  /**
+   * Run up to `budget` steps. A worker that fails ends the machine (a fatal finish naming the hart
+   * and why): the turns committed before it stand, and a recording ends cleanly there.
+   */
   run(budget: number): RunResult {
-    const result = this.recorder ? this.recorder.run(budget) : this.machine.run(budget);
+    let result: RunResult;
+    try {
+      if (this.recorder) result = this.recorder.run(budget, this.engine);
+      else result = this.engine ? this.engine.run(budget, UNRECORDED) : this.machine.run(budget);
+    } catch (e) {
+      if (!(e instanceof WorkerFailure)) throw e;
+      this.machine.finish({ kind: 'fatal', message: e.message });
+      result = RunResult.Finished;
+    }
     this.recorder?.flush();
     return result;
+  }
+
+  /** Stop the engine's workers, if any. */
+  close(): void {
+    this.engine?.close();
   }
 
   input(bytes: Uint8Array): void {

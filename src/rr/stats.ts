@@ -10,6 +10,11 @@ export class EventStats {
   stepsPerHart: number[] = [];
   /** Chunks (turns) per hart: with stepsPerHart, the mean chunk length each hart ran. */
   chunksPerHart: number[] = [];
+  /** The parallel recorder's chunks discarded for conflicts, and the steps they had run, per hart. */
+  discardedPerHart: number[] = [];
+  reexecutedPerHart: number[] = [];
+  /** Turns that ran on a worker behind their place in the recording (EventKind.TimeLag). */
+  laggedTurns = 0;
   interrupts = 0;
   interruptsByCause = new Map<number, number>();
   exceptions = 0;
@@ -42,6 +47,8 @@ export class EventStats {
   start(harts: number, position: number): void {
     this.stepsPerHart = new Array(harts).fill(0);
     this.chunksPerHart = new Array(harts).fill(0);
+    this.discardedPerHart = new Array(harts).fill(0);
+    this.reexecutedPerHart = new Array(harts).fill(0);
     this.startPosition = this.endPosition = position;
   }
 
@@ -70,6 +77,11 @@ export class EventStats {
       case EventKind.BlockRead: this.blockReads++; this.dmaBytes += e.data.length; break;
       case EventKind.Digest: case EventKind.MemoryDigest: this.digests++; break;
       case EventKind.End: this.end = e; break;
+      case EventKind.TimeLag: this.laggedTurns++; break;
+      case EventKind.Conflicts:
+        this.discardedPerHart[e.hart] = (this.discardedPerHart[e.hart] ?? 0) + e.discarded;
+        this.reexecutedPerHart[e.hart] = (this.reexecutedPerHart[e.hart] ?? 0) + e.reexecuted;
+        break;
     }
   }
 
@@ -84,9 +96,12 @@ export class EventStats {
     row('instructions (steps)', this.steps);
     this.stepsPerHart.forEach((s, i) => {
       const chunks = this.chunksPerHart[i] ?? 0;
-      row(`  hart ${i}`, chunks ? `${s} in ${chunks} chunks (mean ${Math.round(s / chunks)} steps)` : s);
+      const discarded = this.discardedPerHart[i] ?? 0;
+      const again = discarded ? `; ${discarded} discarded for conflicts, ${this.reexecutedPerHart[i]} steps run again` : '';
+      row(`  hart ${i}`, chunks ? `${s} in ${chunks} chunks (mean ${Math.round(s / chunks)} steps)${again}` : s);
     });
     row('chunks (hart turns)', this.chunks);
+    if (this.laggedTurns) row('  run ahead on workers', this.laggedTurns);
     row('interrupts', this.interrupts);
     for (const [c, n] of [...this.interruptsByCause].sort((a, b) => a[0] - b[0])) row(`  ${INTERRUPT_NAMES[c] ?? `cause ${c}`}`, n);
     row('exceptions', this.exceptions);

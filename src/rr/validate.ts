@@ -148,6 +148,8 @@ export class EventChecker {
   /** The position of the last event that has one. */
   private last: number;
   private blockName = '';
+  /** A TimeLag event waits for its turn's chunk. */
+  private lagged = false;
   ended = false;
 
   constructor(private readonly header: RecordingHeader, private readonly name: string, start: number) {
@@ -177,6 +179,7 @@ export class EventChecker {
       if (this.last > this.position + e.steps) bad('steps', e.steps, `at least ${this.last - this.position}: the events before it at position ${this.last} lie in this turn`);
       this.position += e.steps;
       if (this.position > Number.MAX_SAFE_INTEGER) bad('steps', e.steps, 'such that positions stay below 2^53');
+      this.lagged = false;
       return;
     }
     const floor = Math.max(this.last, this.position);
@@ -198,7 +201,19 @@ export class EventChecker {
       }
       case EventKind.End:
         if (e.position !== this.position) bad('position', e.position, `${this.position}, where the chunks end`);
+        if (this.lagged) misplaced('the time lag before it has no turn');
         this.ended = true;
+        break;
+      case EventKind.TimeLag:
+        // It belongs to the turn that begins here, and comes before that turn's chunk.
+        if (e.position !== this.position) bad('position', e.position, `${this.position}, where the next turn begins`);
+        if (this.lagged) misplaced('the turn already has one');
+        if (e.lag < 1 || e.lag > e.position) bad('lag', e.lag, `from 1 to its position, ${e.position}`);
+        this.lagged = true;
+        break;
+      case EventKind.Conflicts:
+        if (e.hart >= harts) bad('hart', e.hart, `below ${harts} (the header's machine.harts)`);
+        if (e.reexecuted > e.discarded * MAX_CHUNK_STEPS) bad('reexecuted', e.reexecuted, `at most ${MAX_CHUNK_STEPS} steps for each of its ${e.discarded} discarded chunks`);
         break;
       default:
         break;
@@ -207,9 +222,10 @@ export class EventChecker {
 
   /** The block's events are all read: none lies beyond the turns it holds. */
   endBlock(): void {
+    if (this.lagged) throw new FormatError(`${this.blockName}: a time lag at position ${this.position} has no turn in the block`);
     if (this.last > this.position) throw new FormatError(`${this.blockName}: an event at position ${this.last} lies beyond the block's last turn (it ends at position ${this.position})`);
   }
 }
 
-const KIND_NAMES = ['', 'chunk', 'clock', 'input', 'entropy', 'block read', 'trap', 'digest', 'End', 'memory digest'];
+const KIND_NAMES = ['', 'chunk', 'clock', 'input', 'entropy', 'block read', 'trap', 'digest', 'End', 'memory digest', 'time lag', 'conflicts'];
 const kindName = (e: Event): string => KIND_NAMES[e.kind] ?? `kind ${e.kind}`;

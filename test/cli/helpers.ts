@@ -76,9 +76,9 @@ export function requireLinuxGuest(why: string): LinuxGuest | undefined {
  * As samsara(), without blocking the test worker's event loop (for long runs). Rejects, naming the
  * command, when it does not finish in `timeoutMs` (default 300 s: give the test more than that).
  */
-export function samsaraAsync(args: string[], options: { timeoutMs?: number } = {}): Promise<Result> {
+export function samsaraAsync(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Result> {
   const timeoutMs = options.timeoutMs ?? 300_000;
-  const child = spawn(process.execPath, [SAMSARA, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [SAMSARA, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });

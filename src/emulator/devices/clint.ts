@@ -82,7 +82,12 @@ export class Clint implements Device {
 
   /** The guest-visible mtime (what the `time` CSR reads) at clock value `now`. */
   guestMtime(now: number): number {
-    return this.offset === 0n ? now : Number(this.guestTime(now));
+    return guestMtimeAt(now, this.offset);
+  }
+
+  /** What the guest's writes to mtime have added to the clock (mod 2^64): see guestMtimeAt. */
+  get mtimeOffset(): bigint {
+    return this.offset;
   }
 
   // ---- registers ----
@@ -197,4 +202,9 @@ export class Clint implements Device {
     }
     this.offset = s.mtimeOffset & U64;
   }
+}
+
+/** The guest-visible mtime at clock value `now` with the CLINT's mtime offset (Clint.mtimeOffset). */
+export function guestMtimeAt(now: number, offset: bigint): number {
+  return offset === 0n ? now : Number((BigInt(now) + offset) & U64);
 }
