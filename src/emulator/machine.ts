@@ -3,7 +3,7 @@
 // through a port (ports.ts) or through consoleInput(), at instruction boundaries the machine chooses.
 
 import { Breakpoints } from './breakpoints';
-import { Bus } from './bus';
+import { Bus, MAX_RAM, PAGE_SIZE } from './bus';
 import { Clint } from './devices/clint';
 import { Plic } from './devices/plic';
 import { SifiveTest } from './devices/sifive-test';
@@ -35,7 +35,15 @@ export interface MachineConfig {
   quantum?: number;
   /** The buffer for RAM: RAM first, then the parallel recorder's pools (default: RAM alone). */
   ramBuffer?: SharedArrayBuffer;
+  /**
+   * Make the RAM buffer with a copy-on-write pool for each hart after RAM (Machine.pool), so that the
+   * harts can run on the parallel engine's workers (parallel/engine.ts).
+   */
+  parallel?: boolean;
 }
+
+/** Pages of each hart's copy-on-write pool (parallel/chunk-bus.ts): 2 MiB. */
+export const POOL_PAGES = 512;
 
 /** Why Machine.run() returned. */
 export const enum RunResult {
@@ -68,6 +76,8 @@ export class Machine {
   readonly bus: Bus;
   readonly harts: Hart[] = [];
   readonly clint: Clint;
+  /** The harts' copy-on-write pools in the RAM buffer, after RAM (MachineConfig.parallel). */
+  readonly pool?: { readonly firstPage: number; readonly pagesPerHart: number };
   readonly plic: Plic;
   readonly uart: Uart16550;
   readonly test: SifiveTest;
@@ -100,7 +110,15 @@ export class Machine {
     this.clock = config.clock;
     this.consolePort = config.console;
     this.quantum = config.quantum ?? (n === 1 ? 10000 : 1000);
-    this.bus = new Bus(config.memSize, config.ramBuffer);
+    if (config.parallel) {
+      if (config.ramBuffer) throw new Error('a machine takes a RAM buffer or makes one with pools (parallel), not both');
+      if (config.memSize + n * POOL_PAGES * PAGE_SIZE > MAX_RAM) {
+        throw new RangeError(`RAM of ${config.memSize} bytes leaves no room for ${n} harts' copy-on-write pools below ${MAX_RAM} bytes`);
+      }
+      this.pool = { firstPage: config.memSize / PAGE_SIZE, pagesPerHart: POOL_PAGES };
+    }
+    const buffer = config.ramBuffer ?? (this.pool && new SharedArrayBuffer(config.memSize + n * POOL_PAGES * PAGE_SIZE));
+    this.bus = new Bus(config.memSize, buffer);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const machine = this;
     const host = {

@@ -376,6 +376,9 @@ const SCALARS = {
 
 const SCALAR_NAMES = Object.keys(SCALARS) as (keyof typeof SCALARS)[];
 
+/** The names of the hart's scalar architectural state, in a fixed order (for flat images of it). */
+export const HART_SCALARS: readonly (keyof typeof SCALARS)[] = SCALAR_NAMES;
+
 export interface HartState {
   readonly scalars: Readonly<Record<string, number | bigint | boolean>>;
   readonly x: Int32Array;

@@ -24,12 +24,15 @@
 // thrown away and the turn, already begun, runs on the main thread instead.
 
 import * as path from 'node:path';
-import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { PAGE_SHIFT, PAGE_SIZE, PAGE_WATCHED } from '../bus';
+import { Worker } from 'node:worker_threads';
+import { PAGE_WATCHED } from '../bus';
 import { LinearClock } from '../clock';
-import { Hart, HartState } from '../hart/hart';
+import { Hart } from '../hart/hart';
 import { Machine, RunResult } from '../machine';
-import { ChunkOrder, ChunkResult, WorkerInit } from './protocol';
+import { publishCopies } from './chunk-bus';
+import { ChunkRunner } from './chunk-runner';
+import { HART_IMAGE_BYTES, HartImage } from './hart-image';
+import { Box, Mailbox, WorkerInit } from './protocol';
 
 /** Where the recorder hears of the turns the engine commits, in log order. */
 export interface TurnSink {
@@ -52,7 +55,7 @@ export interface HartWork {
 }
 
 export interface EngineOptions {
-  /** Steps in a chunk (default 10,000). */
+  /** The most steps in a chunk (default 40,000); a hart's chunks start at a quarter of it. */
   chunkSteps?: number;
   /** Steps in a turn run on the main thread (default 1,000). */
   serialSteps?: number;
@@ -67,6 +70,24 @@ export class WorkerFailure extends Error {
 }
 
 const CONFLICTS_BEFORE_SERIAL = 2;
+/**
+ * A chunk shares memory with the other harts if it read a page another hart wrote within this many
+ * commits before it began (a lock, a flag, a queue).
+ */
+const SHARE_WINDOW = 64;
+/**
+ * A slice whose steps were less than half useful (discarded, or in chunks that share memory, where
+ * a hart waiting for another spins until its chunk ends) is followed by slices run in turns on this
+ * thread, as the serial recorder runs them: 1, then 2, 4... up to 16 before parallel is tried again.
+ */
+const USEFUL_SHARE = 0.5;
+const MAX_SERIAL_SLICES = 16;
+/** Slices shorter than this (in steps) say nothing of the workload. */
+const MIN_JUDGED_STEPS = 200_000;
+/** The least a chunk is cut to after conflicts. */
+const MIN_CHUNK_STEPS = 1_000;
+/** Steps of hart 0's chunk run between looks at the workers' mailboxes. */
+const LOCAL_SLICE = 2_000;
 /** A chunk takes milliseconds: a worker silent this long is gone. */
 const WORKER_SILENCE_MS = 10_000;
 
@@ -81,14 +102,18 @@ interface InFlight {
 
 interface Slot {
   readonly hart: Hart;
-  readonly worker: Worker;
-  readonly port: MessagePort;
+  /** Its worker; hart 0 has none: its chunks run on this thread, in slices, while it waits. */
+  readonly worker?: Worker;
+  readonly runner?: ChunkRunner;
+  readonly box: Mailbox;
   inFlight?: InFlight;
   /** Pages committed since this worker's last chunk. */
   readonly stale: Set<number>;
   /** Its next turn runs on the main thread: the chunk stopped before an instruction that needs it. */
   needsMachine: boolean;
   conflictsInRow: number;
+  /** Its chunks' size now: grown while they commit, cut when they conflict. */
+  chunkSteps: number;
 }
 
 export class ParallelEngine {
@@ -96,29 +121,40 @@ export class ParallelEngine {
   private readonly slots: Slot[];
   /** Per RAM page: the number of the commit that last wrote it. */
   private readonly versions: Int32Array;
+  /** Per RAM page: the hart whose commit last wrote it (-1: the machine, in turns). */
+  private readonly writers: Int8Array;
   private seq = 0;
+  /** This slice's steps, and those of chunks that neither conflicted nor shared memory. */
+  private sliceSteps = 0;
+  private usefulSteps = 0;
+  /** Slices to run in turns before trying parallel again, and how many the last time. */
+  private serialSlices = 0;
+  private penalty = 0;
   private readonly bell = new Int32Array(new SharedArrayBuffer(4));
   private nextId = 1;
   private readonly chunkSteps: number;
   private readonly serialSteps: number;
   private readonly clock: LinearClock;
+  /** The machine's hart as it began a turn, to compare with a chunk's (Mailbox.start). */
+  private readonly begun = new HartImage(new SharedArrayBuffer(HART_IMAGE_BYTES), 0);
   private closed = false;
 
   constructor(private readonly machine: Machine, options: EngineOptions = {}) {
     const bus = machine.bus;
-    const pool = bus.pool;
+    const pool = machine.pool;
     if (!pool) throw new Error('the parallel engine needs a machine made with copy-on-write pools (MachineConfig.parallel)');
     if (!(machine.config.clock instanceof LinearClock)) throw new Error('the parallel engine needs a LinearClock');
     this.clock = machine.config.clock;
-    this.chunkSteps = options.chunkSteps ?? 10_000;
+    this.chunkSteps = options.chunkSteps ?? 40_000;
     this.serialSteps = options.serialSteps ?? 1_000;
     this.versions = new Int32Array(bus.pages);
+    this.writers = new Int8Array(bus.pages).fill(-1);
     const watched: number[] = [];
     for (let p = 0; p < bus.pages; p++) if (bus.pageFlags[p] & PAGE_WATCHED) watched.push(p);
     this.work = machine.harts.map(() => ({ committed: 0, serial: 0, discarded: 0, reexecuted: 0 }));
     this.slots = machine.harts.map((hart) => {
-      const { port1, port2 } = new MessageChannel();
-      const init: WorkerInit = {
+      const box = new Mailbox();
+      const init: Omit<WorkerInit, 'mailbox' | 'bell'> = {
         hart: hart.id,
         harts: machine.harts.length,
         buffer: bus.buffer,
@@ -127,12 +163,14 @@ export class ParallelEngine {
         poolPages: pool.pagesPerHart,
         watched,
         builtinSbi: machine.config.builtinSbi,
-        bell: this.bell.buffer as SharedArrayBuffer,
-        port: port2,
       };
-      const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: init, transferList: [port2] });
+      const slot = { hart, box, stale: new Set<number>(), needsMachine: false, conflictsInRow: 0, chunkSteps: Math.max(MIN_CHUNK_STEPS, this.chunkSteps >> 2) };
+      // Hart 0 runs here, so that the harts have a thread each without one more for the engine.
+      if (hart.id === 0) return { ...slot, runner: new ChunkRunner(init, box) };
+      const workerData: WorkerInit = { ...init, mailbox: box.buffer, bell: this.bell.buffer as SharedArrayBuffer };
+      const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData });
       worker.unref();
-      return { hart, worker, port: port1, stale: new Set<number>(), needsMachine: false, conflictsInRow: 0 };
+      return { ...slot, worker };
     });
   }
 
@@ -142,6 +180,43 @@ export class ParallelEngine {
    * flight. Throws WorkerFailure if a worker fails (the turns committed so far stand).
    */
   run(budget: number, sink: TurnSink): RunResult {
+    if (this.serialSlices > 0) {
+      this.serialSlices--;
+      return this.runInTurns(budget, sink);
+    }
+    this.sliceSteps = this.usefulSteps = 0;
+    const start = this.machine.steps;
+    const result = this.runParallel(budget, sink);
+    if (!this.poor()) {
+      if (this.sliceSteps >= MIN_JUDGED_STEPS) this.penalty = 0;
+      return result;
+    }
+    this.penalty = Math.min(MAX_SERIAL_SLICES, Math.max(1, 2 * this.penalty));
+    this.serialSlices = this.penalty;
+    // The slice stopped early to run the rest of it in turns.
+    const rest = budget - (this.machine.steps - start);
+    return result === RunResult.Budget && rest > 0 ? this.runInTurns(rest, sink) : result;
+  }
+
+  /** Whether this slice has run enough to judge it, and less than half of its steps were useful. */
+  private poor(): boolean {
+    return this.sliceSteps >= MIN_JUDGED_STEPS && this.usefulSteps < USEFUL_SHARE * this.sliceSteps;
+  }
+
+  /** A slice as the serial recorder runs it: turns on this thread (Machine.run). */
+  private runInTurns(budget: number, sink: TurnSink): RunResult {
+    const m = this.machine;
+    m.bus.clearDirty();
+    const result = m.run(budget, (h, steps) => {
+      sink.turn(h, steps);
+      this.work[h.id].serial++;
+    });
+    this.seq++;
+    this.markDirty(-1);
+    return result;
+  }
+
+  private runParallel(budget: number, sink: TurnSink): RunResult {
     const m = this.machine;
     const limit = m.steps + budget;
     let reserved = 0; // steps promised to chunks in flight
@@ -149,8 +224,9 @@ export class ParallelEngine {
       for (;;) {
         if (m.stopRequested) return RunResult.Finished;
         let progressed = false;
+        const poor = this.poor();
         for (const slot of this.slots) {
-          if (slot.inFlight || m.stopRequested) continue;
+          if (slot.inFlight || m.stopRequested || poor) continue;
           const room = limit - m.steps - reserved;
           if (room <= 0) continue;
           if (!this.runnable(slot.hart)) continue;
@@ -158,14 +234,14 @@ export class ParallelEngine {
             if (this.serialTurn(slot, Math.min(this.serialSteps, room), sink)) progressed = true;
             continue;
           }
-          const budgetSteps = Math.min(this.chunkSteps, room);
+          const budgetSteps = Math.min(slot.chunkSteps, room);
           this.dispatch(slot, budgetSteps);
           reserved += budgetSteps;
           progressed = true;
         }
         if (m.stopRequested) return RunResult.Finished;
         if (!this.slots.some((s) => s.inFlight)) {
-          if (m.steps >= limit) return RunResult.Budget;
+          if (m.steps >= limit || poor) return RunResult.Budget;
           if (!progressed) {
             if (m.harts.every((h) => h.stopped)) {
               m.finish({ kind: 'fatal', message: 'every hart is stopped (SBI hart_stop) and none can be started' });
@@ -175,9 +251,9 @@ export class ParallelEngine {
           }
           continue;
         }
-        const [slot, result] = this.nextResult();
+        const slot = this.nextResult();
         reserved -= slot.inFlight!.budget;
-        this.commit(slot, result, sink);
+        this.commit(slot, sink);
       }
     } finally {
       this.drain();
@@ -189,8 +265,8 @@ export class ParallelEngine {
     if (this.closed) return;
     this.closed = true;
     for (const s of this.slots) {
-      s.port.close();
-      void s.worker.terminate();
+      s.box.post(Box.Quit);
+      void s.worker?.terminate();
     }
   }
 
@@ -214,33 +290,37 @@ export class ParallelEngine {
     // them again when it begins the turn at commit).
     const saved = h.mipHw;
     m.sampleInterrupts(h);
-    const state = h.snapshot();
+    slot.box.committed.save(h);
     h.mipHw = saved;
     const mtimeOffset = m.clint.mtimeOffset;
-    const order: ChunkOrder = {
-      id: this.nextId++,
-      state,
-      dropReservation: m.lastTurnHart !== h,
-      budget,
-      clock: this.clock.snapshot(),
-      mtimeOffset,
-      origin: m.steps,
-      invalidate: Int32Array.from(slot.stale),
-    };
+    const id = this.nextId++;
+    slot.box.order({ id, budget, dropReservation: m.lastTurnHart !== h, origin: m.steps, clock: this.clock.snapshot(), mtimeOffset, stale: slot.stale });
     slot.stale.clear();
-    slot.inFlight = { id: order.id, seq: this.seq, origin: m.steps, budget, mtimeOffset };
-    slot.port.postMessage(order);
+    slot.inFlight = { id, seq: this.seq, origin: m.steps, budget, mtimeOffset };
+    slot.box.post(Box.Order);
+    slot.runner?.start();
   }
 
-  /** The next result any worker posts (blocking). */
-  private nextResult(): [Slot, ChunkResult] {
+  /** Run a slice of hart 0's chunk, if it has one in progress; false if it has none. */
+  private runLocal(): boolean {
+    const slot = this.slots[0];
+    if (!slot.runner || !slot.inFlight || slot.box.state !== Box.Order) return false;
+    try {
+      if (!slot.runner.slice(LOCAL_SLICE)) return true;
+      slot.runner.finish();
+    } catch (e) {
+      slot.box.failed(e instanceof Error ? e.message : String(e));
+    }
+    slot.box.post(Box.Done);
+    return true;
+  }
+
+  /** A slot whose worker has posted its result (blocking until one has). */
+  private nextResult(): Slot {
     for (;;) {
       const rung = Atomics.load(this.bell, 0);
-      for (const slot of this.slots) {
-        if (!slot.inFlight) continue;
-        const got = receiveMessageOnPort(slot.port);
-        if (got) return [slot, got.message as ChunkResult];
-      }
+      for (const slot of this.slots) if (slot.inFlight && slot.box.state === Box.Done) return slot;
+      if (this.runLocal()) continue;
       if (Atomics.wait(this.bell, 0, rung, WORKER_SILENCE_MS) === 'timed-out' && Atomics.load(this.bell, 0) === rung) {
         const late = this.slots.find((s) => s.inFlight)!;
         throw new WorkerFailure(late.hart.id, `no answer in ${WORKER_SILENCE_MS / 1000} s`);
@@ -253,38 +333,48 @@ export class ParallelEngine {
     while (this.slots.some((s) => s.inFlight)) {
       let slot: Slot;
       try {
-        [slot] = this.nextResult();
+        slot = this.nextResult();
       } catch {
         return;
       }
-      const f = slot.inFlight!;
       slot.inFlight = undefined;
+      slot.box.taken();
       this.work[slot.hart.id].discarded++;
-      this.work[slot.hart.id].reexecuted += f.budget;
+      this.work[slot.hart.id].reexecuted += slot.box.steps;
     }
   }
 
   // --- Commit --------------------------------------------------------------------------------------
 
-  private commit(slot: Slot, r: ChunkResult, sink: TurnSink): void {
+  private commit(slot: Slot, sink: TurnSink): void {
     const m = this.machine;
     const h = slot.hart;
+    const box = slot.box;
     const f = slot.inFlight!;
     slot.inFlight = undefined;
-    if (r.id !== f.id) throw new WorkerFailure(h.id, `answered chunk ${r.id}, expected ${f.id}`);
-    if (!r.ok) throw new WorkerFailure(h.id, r.error);
+    box.taken();
+    if (box.id !== f.id) throw new WorkerFailure(h.id, `answered chunk ${box.id}, expected ${f.id}`);
+    if (box.stop === undefined) throw new WorkerFailure(h.id, box.errorText);
     const work = this.work[h.id];
+    const steps = box.steps;
+    this.sliceSteps += steps;
     const discard = (): void => {
       work.discarded++;
-      work.reexecuted += r.steps;
+      work.reexecuted += steps;
       slot.conflictsInRow++;
+      slot.chunkSteps = Math.max(MIN_CHUNK_STEPS, slot.chunkSteps >> 2);
     };
-    if (m.stopRequested || this.conflicts(r, f.seq) || m.clint.mtimeOffset !== f.mtimeOffset) {
+    if (box.overflow) {
+      // Its sets did not fit the mailbox: the turn runs here instead.
+      discard();
+      slot.needsMachine = true;
+      return;
+    }
+    if (m.stopRequested || !box.exact || this.conflicts(box, f.seq) || m.clint.mtimeOffset !== f.mtimeOffset) {
       discard();
       return;
     }
     const lag = m.steps - f.origin;
-    m.bus.clearDirty();
     m.timeLag = lag;
     if (!m.beginTurn(h)) {
       m.timeLag = 0;
@@ -292,55 +382,76 @@ export class ParallelEngine {
       return;
     }
     if (lag > 0) sink.lag(h, lag);
-    let steps: number;
-    if (sameState(h.snapshot(), r.start)) {
-      h.restore(r.end);
-      steps = r.steps;
-      const turnStart = m.position;
-      for (let i = 0; i < r.traps.length; i += 3) sink.trap(h, r.traps[i + 1], r.traps[i + 2] !== 0, turnStart + r.traps[i]);
-      this.publish(r.written);
+    this.begun.save(h);
+    if (this.begun.equals(box.start)) {
+      if (!this.shares(box, h.id, f.seq)) this.usefulSteps += steps;
+      box.end.load(h);
+      // (m.steps is where the turn began until it ends)
+      const traps = box.traps;
+      for (let i = 0; i < 3 * box.trapCount; i += 3) sink.trap(h, traps[i + 1], traps[i + 2] !== 0, m.steps + traps[i]);
+      this.publish(box.written.subarray(0, 2 * box.writtenCount), h.id);
+      m.endTurn();
+      sink.turn(h, steps);
       work.committed++;
-      slot.needsMachine = r.stop === 'machine' || r.stop === 'pool';
+      slot.needsMachine = box.stop === 'machine' || box.stop === 'pool';
       slot.conflictsInRow = 0;
+      if (box.stop === 'budget') slot.chunkSteps = Math.min(this.chunkSteps, slot.chunkSteps * 2);
     } else {
       // The turn began otherwise than the chunk did: it runs here, already begun.
       discard();
-      steps = m.continueTurn(h, this.serialSteps);
+      m.bus.clearDirty();
+      const n = m.continueTurn(h, this.serialSteps);
+      m.endTurn();
+      sink.turn(h, n);
       work.serial++;
+      this.seq++;
+      this.markDirty(h.id);
     }
-    m.endTurn();
-    sink.turn(h, steps);
-    this.seq++;
-    this.markDirty();
   }
 
-  /** Whether a page the chunk read or wrote was written by a commit after `seq`. */
-  private conflicts(r: Extract<ChunkResult, { ok: true }>, seq: number): boolean {
-    const v = this.versions;
-    for (let i = 0; i < r.read.length; i++) if (v[r.read[i]] > seq) return true;
-    for (let i = 0; i < r.written.length; i += 2) if (v[r.written[i]] > seq) return true;
+  /** Whether the chunk read a page another hart wrote shortly before it began (SHARE_WINDOW). */
+  private shares(box: Mailbox, hart: number, seq: number): boolean {
+    const read = box.read;
+    for (let i = 0; i < box.readCount; i++) {
+      const p = read[i];
+      if (this.writers[p] !== hart && this.writers[p] >= 0 && this.versions[p] > seq - SHARE_WINDOW) return true;
+    }
     return false;
   }
 
-  /** Copy a committed chunk's pages into RAM. */
-  private publish(written: Int32Array): void {
-    const bus = this.machine.bus;
-    const ram = bus.ram;
-    for (let i = 0; i < written.length; i += 2) {
-      const page = written[i];
-      const from = written[i + 1] << PAGE_SHIFT;
-      ram.copyWithin(page << PAGE_SHIFT, from, from + PAGE_SIZE);
-      bus.written(bus.ramBase + page * PAGE_SIZE, PAGE_SIZE);
-    }
+  /** Whether a page the chunk read or wrote (its read set has both) was written by a commit after `seq`. */
+  private conflicts(box: Mailbox, seq: number): boolean {
+    const v = this.versions;
+    const read = box.read;
+    for (let i = 0; i < box.readCount; i++) if (v[read[i]] > seq) return true;
+    return false;
   }
 
-  /** The pages this commit wrote (bus.dirty since clearDirty) get its number, and are stale to every worker. */
-  private markDirty(): void {
+  /** Copy a committed chunk's pages into RAM: a commit of their own, stale to every worker. */
+  private publish(written: Int32Array, hart: number): void {
+    const copies = [];
+    this.seq++;
+    for (let i = 0; i < written.length; i += 2) {
+      const page = written[i];
+      copies.push({ page, copy: written[i + 1] });
+      this.versions[page] = this.seq;
+      this.writers[page] = hart;
+      for (const s of this.slots) s.stale.add(page);
+    }
+    publishCopies(this.machine.bus, copies);
+  }
+
+  /**
+   * The pages this commit wrote (bus.dirty since clearDirty) get its number and its hart (-1: turns
+   * of several), and are stale to every worker.
+   */
+  private markDirty(hart: number): void {
     const dirty = this.machine.bus.dirty;
     const v = this.versions;
     for (let p = 0; p < dirty.length; p++) {
       if (dirty[p] === 0) continue;
       v[p] = this.seq;
+      this.writers[p] = hart;
       for (const s of this.slots) s.stale.add(p);
     }
   }
@@ -355,22 +466,13 @@ export class ParallelEngine {
     m.endTurn();
     sink.turn(h, steps);
     this.work[h.id].serial++;
+    this.sliceSteps += steps;
+    this.usefulSteps += steps;
     slot.needsMachine = false;
     slot.conflictsInRow = 0;
     this.seq++;
-    this.markDirty();
+    this.markDirty(h.id);
     return steps > 0;
   }
 }
 
-/** Whether two hart states are the same (every scalar and register). */
-export function sameState(a: HartState, b: HartState): boolean {
-  for (const k of Object.keys(a.scalars)) if (a.scalars[k] !== b.scalars[k]) return false;
-  return equal(a.x, b.x) && equal(a.f, b.f) && equal(a.pmpcfg, b.pmpcfg) && equal(a.pmpaddr, b.pmpaddr);
-}
-
-function equal(a: Int32Array, b: Int32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
