@@ -1,5 +1,7 @@
-// The Linux guest recorded from boot to power-off on 2 harts, with a line typed on the console
-// during the run, then replayed: the console output is identical, byte for byte.
+// The Linux guest recorded from boot to power-off, with a line typed on the console during the run,
+// then replayed: the console output is identical, byte for byte. On 2 harts with the serial recorder
+// and with the parallel one (every hart on its own worker thread), and on 4 harts with the parallel
+// one; the replayer is the same serial one for all.
 
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,9 +13,13 @@ import { exitOf, requireLinuxGuest, ROOT, SAMSARA, samsara, samsaraAsync, waitUn
 const guest = requireLinuxGuest('the Linux record and replay test records it');
 
 describe.skipIf(!guest)('Linux: record and replay', () => {
-  it('2 harts, boot to power-off, a line typed on the console: the replay is identical', async () => {
+  it.each([
+    [2, '--serial'],
+    [2, '--parallel'],
+    [4, '--parallel'],
+  ])('%i harts, %s, boot to power-off, a line typed on the console: the replay is identical', async (harts, mode) => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-linux-rr-')), 'linux.rec');
-    const child = spawn(process.execPath, [SAMSARA, 'record', '-o', file, '--harts', '2', '--append', 'console=ttyS0 earlycon=sbi', '--drive', guest!.disk, guest!.image], { cwd: ROOT });
+    const child = spawn(process.execPath, [SAMSARA, 'record', mode, '-o', file, '--harts', String(harts), '--append', 'console=ttyS0 earlycon=sbi', '--drive', guest!.disk, guest!.image], { cwd: ROOT });
     let stdout = '';
     const closed = exitOf(child, 'samsara record of the Linux guest', 280_000, () => stdout);
     closed.catch(() => {}); // (awaited below; a failure before that must not be an unhandled rejection)

@@ -65,8 +65,8 @@ describe('parallel recording', () => {
   }, 600_000);
 
   it('a worker that throws ends the recording at the last committed turn, naming the hart; the recording replays', async () => {
-    const { rec, rep } = await recordAndReplay('fault', ['--harts', '2', '--append', 'seed=3 ops=2000'], DEMO, { ...process.env, SAMSARA_FAULT_WORKER: '1:40' });
-    expect(rec.stderr).toContain("hart 1's worker failed: injected fault (SAMSARA_FAULT_WORKER) in chunk 40");
+    const { rec, rep } = await recordAndReplay('fault', ['--harts', '2', '--append', 'seed=3 ops=2000'], DEMO, { ...process.env, SAMSARA_FAULT_WORKER: '1:3' });
+    expect(rec.stderr).toContain("hart 1's worker failed: injected fault (SAMSARA_FAULT_WORKER) in chunk 3");
     expect(rec.code).toBe(125);
     expect(rep.stderr).toMatch(/replayed \d+ steps to the end \(fatal/);
   });
