@@ -383,7 +383,9 @@ export class ParallelEngine {
     }
     if (lag > 0) sink.lag(h, lag);
     this.begun.save(h);
-    if (this.begun.equals(box.start)) {
+    // A chunk that stopped before its first instruction leaves the turn to run here (a turn of no
+    // steps is not a turn: the format refuses it).
+    if (steps > 0 && this.begun.equals(box.start)) {
       if (!this.shares(box, h.id, f.seq)) this.usefulSteps += steps;
       box.end.load(h);
       // (m.steps is where the turn began until it ends)
@@ -397,13 +399,16 @@ export class ParallelEngine {
       slot.conflictsInRow = 0;
       if (box.stop === 'budget') slot.chunkSteps = Math.min(this.chunkSteps, slot.chunkSteps * 2);
     } else {
-      // The turn began otherwise than the chunk did: it runs here, already begun.
-      discard();
+      // The turn began otherwise than the chunk did (or the chunk did nothing): it runs here, begun.
+      if (steps > 0) discard();
+      else slot.needsMachine = false;
       m.bus.clearDirty();
       const n = m.continueTurn(h, this.serialSteps);
       m.endTurn();
       sink.turn(h, n);
       work.serial++;
+      this.sliceSteps += n;
+      this.usefulSteps += n;
       this.seq++;
       this.markDirty(h.id);
     }
