@@ -11,8 +11,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exitOf, ROOT, SAMSARA, samsaraAsync, waitUntil } from '../cli/helpers';
+import { exitOf, requireTool, ROOT, SAMSARA, samsaraAsync, waitUntil } from '../cli/helpers';
 import { DEMO } from '../cli/recordings';
+import { expectRecipeFindsTheRace, gdb, recipeScript } from '../gdbstub/recipe';
+import { startGdbServer } from '../gdbstub/server-process';
 
 const STRESS = path.join(ROOT, 'guests/stress/stress.elf');
 const STRESS_APPEND = 'sections=amo,lrsc,locks,ring,paging,fencei iters=1000 seed=3';
@@ -62,6 +64,26 @@ describe('parallel recording', () => {
       else expect(rec.stdout, `seed ${seed}`).toContain('no corruption detected');
     }
     console.log(`demo --parallel, 20 seeds: the race hit in ${hits}`);
+  }, 600_000);
+
+  it.skipIf(requireTool('gdb-multiarch', 'scripts/setup-debian installs it (gdb-multiarch)'))('the race in the demo is found backwards with gdb on a parallel recording, as on a serial one', async () => {
+    // Seeds until one hits the race at objects.c:125 (the recipe's BUG_ON); about half of the runs hit one of the two.
+    let found: { file: string; oops: string } | undefined;
+    for (let seed = 1; seed <= 30 && !found; seed++) {
+      const file = path.join(tmp, `race-${seed}.rec`);
+      const r = await samsaraAsync(['record', '--parallel', '-o', file, '--harts', '2', '--append', `seed=${seed}`, DEMO], { timeoutMs: TIMEOUT_MS });
+      if (r.stdout.includes('kernel BUG at objects.c:125!')) found = { file, oops: r.stdout };
+    }
+    expect(found, 'no seed of 30 hit the race at objects.c:125').toBeDefined();
+    const { process: server, port } = await startGdbServer(found!.file);
+    try {
+      const out = await gdb(['-nx', '-batch', '-x', recipeScript(tmp, port), DEMO], tmp);
+      // The oopsing hart is in the oops ("CPU: N"); the racy store is the other hart's (gdb's threads count from 1).
+      const oopsing = Number(/CPU: (\d+) PID/.exec(found!.oops)![1]);
+      expectRecipeFindsTheRace(out, found!.oops, (1 - oopsing) + 1);
+    } finally {
+      server.kill();
+    }
   }, 600_000);
 
   it('a worker that throws ends the recording at the last committed turn, naming the hart; the recording replays', async () => {
