@@ -76,11 +76,11 @@ const CONFLICTS_BEFORE_SERIAL = 2;
  */
 const SHARE_WINDOW = 64;
 /**
- * A slice whose steps were less than half useful (discarded, or in chunks that share memory, where
+ * A slice whose steps were less than 85% useful (discarded, or in chunks that share memory, where
  * a hart waiting for another spins until its chunk ends) is followed by slices run in turns on this
  * thread, as the serial recorder runs them: 1, then 2, 4... up to 16 before parallel is tried again.
  */
-const USEFUL_SHARE = 0.5;
+const USEFUL_SHARE = 0.85;
 const MAX_SERIAL_SLICES = 16;
 /** Slices shorter than this (in steps) say nothing of the workload. */
 const MIN_JUDGED_STEPS = 200_000;
@@ -187,6 +187,7 @@ export class ParallelEngine {
     this.sliceSteps = this.usefulSteps = 0;
     const start = this.machine.steps;
     const result = this.runParallel(budget, sink);
+    if (process.env.SAMSARA_ENGINE_TRACE) process.stderr.write(`engine: ${(performance.now() / 1000).toFixed(3)} s: slice at ${start}: ${this.sliceSteps} steps, ${this.usefulSteps} useful, ${this.work.map((w) => `${w.committed}/${w.serial}/${w.discarded}`).join(' ')}\n`);
     if (!this.poor()) {
       if (this.sliceSteps >= MIN_JUDGED_STEPS) this.penalty = 0;
       return result;
@@ -198,7 +199,7 @@ export class ParallelEngine {
     return result === RunResult.Budget && rest > 0 ? this.runInTurns(rest, sink) : result;
   }
 
-  /** Whether this slice has run enough to judge it, and less than half of its steps were useful. */
+  /** Whether this slice has run enough to judge it, and too few of its steps were useful (USEFUL_SHARE). */
   private poor(): boolean {
     return this.sliceSteps >= MIN_JUDGED_STEPS && this.usefulSteps < USEFUL_SHARE * this.sliceSteps;
   }
@@ -230,7 +231,8 @@ export class ParallelEngine {
           const room = limit - m.steps - reserved;
           if (room <= 0) continue;
           if (!this.runnable(slot.hart)) continue;
-          if (slot.needsMachine || slot.conflictsInRow >= CONFLICTS_BEFORE_SERIAL) {
+          // (A worker takes a few hundred milliseconds to start: until then its hart runs here.)
+          if (slot.needsMachine || slot.conflictsInRow >= CONFLICTS_BEFORE_SERIAL || !(slot.runner || slot.box.ready)) {
             if (this.serialTurn(slot, Math.min(this.serialSteps, room), sink)) progressed = true;
             continue;
           }

@@ -61,6 +61,7 @@ const C_READ = 9;
 const C_WRITTEN = 10;
 const C_OVERFLOW = 11;
 const C_ERROR_LENGTH = 12;
+const C_READY = 13; // set by the worker once it has started
 const CONTROL_WORDS = 16;
 
 const align8 = (n: number): number => Math.ceil(n / 8) * 8;
@@ -121,6 +122,16 @@ export class Mailbox {
   post(state: Box): void {
     Atomics.store(this.control, C_STATE, state);
     Atomics.notify(this.control, C_STATE);
+  }
+
+  /** Whether the worker has started (until then its hart's turns run on the main thread). */
+  get ready(): boolean {
+    return Atomics.load(this.control, C_READY) !== 0;
+  }
+
+  /** The worker's side: it has started. */
+  started(): void {
+    Atomics.store(this.control, C_READY, 1);
   }
 
   /** The engine's side: the result is taken (the worker, waiting for an order, need not wake). */

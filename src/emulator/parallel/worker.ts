@@ -20,6 +20,7 @@ const fault = /^(\d+):(\d+)$/.exec(process.env.SAMSARA_FAULT_WORKER ?? '');
 const faultChunk = fault && Number(fault[1]) === init.hart ? Number(fault[2]) : 0;
 let chunks = 0;
 
+box.started();
 while (box.waitForOrder() === Box.Order) {
   try {
     if (++chunks === faultChunk) throw new Error(`injected fault (SAMSARA_FAULT_WORKER) in chunk ${chunks}`);
