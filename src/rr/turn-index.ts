@@ -40,9 +40,15 @@ export interface TrapEvent {
  * at most ~32,000 turns, and a block of 64 MiB is 1,024 segments.
  */
 const SEGMENT_BYTES = 64 * 1024;
-/** Inflated blocks, and decoded segment tables, kept for queries. */
+/**
+ * Inflated blocks, and decoded segment tables, kept for queries: the last two blocks and four
+ * tables used, and more while they hold at most 16 MiB each (a recorder's blocks are small, ~12 KB
+ * of events for Linux: then the tables of a whole recording of minutes fit, and a query costs a
+ * binary search; a hostile block of 64 MiB is kept alone, with the one before it).
+ */
 const KEPT_BLOCKS = 2;
 const KEPT_TABLES = 4;
+const KEPT_BYTES = 16 * 2 ** 20;
 
 /** One segment's turns and traps, decoded. */
 interface Table {
@@ -299,7 +305,7 @@ export class TurnIndex {
       if (this.segFirstHart[n] >= 0) settle(this.segFirstHart[n], this.segStart[n]);
     }
     this.tables.unshift(t);
-    if (this.tables.length > KEPT_TABLES) this.tables.pop();
+    trim(this.tables, KEPT_TABLES, (x) => 13 * x.turns + 27 * x.traps);
     return t;
   }
 
@@ -308,7 +314,7 @@ export class TurnIndex {
     if (found) return found.payload;
     const payload = inflateBlock(this.recording.blocks[index], this.name);
     this.blocks.unshift({ index, payload });
-    if (this.blocks.length > KEPT_BLOCKS) this.blocks.pop();
+    trim(this.blocks, KEPT_BLOCKS, (b) => b.payload.length);
     return payload;
   }
 
@@ -328,6 +334,13 @@ export class TurnIndex {
     this.segFirstHart = i8(this.segFirstHart);
     this.trapsBefore = f64(this.trapsBefore, size * this.harts);
   }
+}
+
+/** Keep a cache's `least` most recently used entries (first), and more while they total KEPT_BYTES at most. */
+function trim<T>(cache: T[], least: number, bytes: (entry: T) => number): void {
+  let total = 0;
+  const cut = cache.findIndex((e, i) => (total += bytes(e)) > KEPT_BYTES && i >= least);
+  if (cut >= 0) cache.length = cut;
 }
 
 /** The last i < n with a[i] <= x (a ascending), or -1. */
