@@ -80,29 +80,31 @@ describe('events blocks of millions of events, in bounded memory', () => {
       });
       void exited.then(() => reject(new Error(`gdbserver exited before it listened: ${err}`)));
     });
-    const client = await RspClient.connect(port);
     try {
-      expect(await client.monitor('when', 60_000)).toContain(`position 0 (of 0..${end})`);
-      // Hart p mod 2 takes the step at p: from 1001 (hart 1's turn begins), hart 1 (thread 2)
-      // last stepped at 999, hart 0 (thread 1) at 1000.
-      for (const [thread, back] of [[2, 999], [1, 1000]]) {
-        expect(await client.monitor('seek 1001', 60_000)).toContain('position 1001');
-        // gdb's reverse-stepi on a selected thread: Hg, Hc0, bs.
-        expect(await client.request(`Hg${thread}`, 60_000)).toBe('OK');
-        expect(await client.request('Hc0', 60_000)).toBe('OK');
-        expect(await client.request('bs', 60_000)).toMatch(/^T05/);
-        expect(await client.monitor('when', 60_000)).toContain(`position ${back} (of`);
+      const client = await RspClient.connect(port);
+      try {
+        expect(await client.monitor('when', 60_000)).toContain(`position 0 (of 0..${end})`);
+        // Hart p mod 2 takes the step at p: from 1001 (hart 1's turn begins), hart 1 (thread 2)
+        // last stepped at 999, hart 0 (thread 1) at 1000.
+        for (const [thread, back] of [[2, 999], [1, 1000]]) {
+          expect(await client.monitor('seek 1001', 60_000)).toContain('position 1001');
+          // gdb's reverse-stepi on a selected thread: Hg, Hc0, bs.
+          expect(await client.request(`Hg${thread}`, 60_000)).toBe('OK');
+          expect(await client.request('Hc0', 60_000)).toBe('OK');
+          expect(await client.request('bs', 60_000)).toMatch(/^T05/);
+          expect(await client.monitor('when', 60_000)).toContain(`position ${back} (of`);
+        }
+      } finally {
+        client.close();
       }
-      client.send('k');
+      // Its peak RSS so far (VmHWM).
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      expect(err).not.toMatch(/\n\s+at |heap out of memory/);
+      expect(Number(hwm?.[1]) * 1024).toBeGreaterThan(0);
+      expect(Number(hwm?.[1]) * 1024).toBeLessThan(512 * 2 ** 20);
     } finally {
-      client.close();
+      child.kill('SIGTERM');
+      await exited;
     }
-    // Its peak RSS so far (VmHWM), then end it.
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-    child.kill('SIGTERM');
-    await exited;
-    expect(err).not.toMatch(/\n\s+at |heap out of memory/);
-    expect(Number(hwm?.[1]) * 1024).toBeGreaterThan(0);
-    expect(Number(hwm?.[1]) * 1024).toBeLessThan(512 * 2 ** 20);
   }, 300_000);
 });
