@@ -14,6 +14,9 @@ import { ConsolePort } from '../emulator/ports';
 import { CheckpointStore } from './checkpoints';
 import { EventKind, ParsedRecording } from './format';
 import { DivergenceError, Replayer } from './replayer';
+import { TrapEvent, TurnIndex } from './turn-index';
+
+export type { TrapEvent };
 
 export type WatchKind = 'read' | 'write' | 'access';
 
@@ -68,22 +71,6 @@ interface Hit {
   reason: StopReason;
 }
 
-/** A trap a hart took, from the recording's Trap events. */
-export interface TrapEvent {
-  readonly hart: number;
-  /** The machine's position when it was taken (an exception: that of the step that took it). */
-  readonly position: number;
-  readonly cause: number;
-  readonly interrupt: boolean;
-  /**
-   * An interrupt taken as the hart's turn began, before the turn's first step: at its position the
-   * machine can show the hart before the trap or after it (the handler's first instruction).
-   */
-  readonly atTurnStart: boolean;
-  /** Its number among the hart's traps, in order. */
-  readonly index: number;
-}
-
 export interface TimelineOptions {
   /** Memory for checkpoints, in bytes (default 1 GiB). */
   checkpointBudget?: number;
@@ -108,11 +95,8 @@ export class Timeline {
   private events: EventStops = {};
   /** The filter of the continue in progress. */
   private filter: BreakpointFilter | undefined;
-  /** Chunk index: start position, hart and length of every turn in the recording, in order. */
-  private readonly chunkStart: number[] = [];
-  private readonly chunkHart: number[] = [];
-  /** Trap index: each hart's traps, in order. */
-  private readonly traps: TrapEvent[][];
+  /** The turns (chunks) and traps of the recording, indexed per events block. */
+  private readonly index: TurnIndex;
   /** Hits seen while scanning (reverse continue collects them; forward continue stops at the first). */
   private hits: Hit[] | undefined;
   private pendingWatchHit: Hit | undefined;
@@ -127,28 +111,8 @@ export class Timeline {
     this.replayer = new Replayer(recording, console, name);
     this.start = this.replayer.position;
     // Index the chunk log, to find any hart's previous step and the recording's end, and the traps.
-    // A turn's traps come before its chunk in the log (the replayer takes them as the turn runs):
-    // an interrupt at the chunk's start position was taken as the turn began.
-    this.traps = Array.from({ length: recording.header.machine.harts }, () => []);
-    let pos = this.start;
-    let end = pos;
-    let turnTraps: { position: number; hart: number; cause: number; interrupt: boolean }[] = [];
-    for (const e of this.replayer.log.events()) {
-      if (e.kind === EventKind.Chunk) {
-        for (const t of turnTraps) {
-          const list = this.traps[t.hart];
-          if (!list) continue;
-          const atTurnStart = t.interrupt && t.hart === e.hart && t.position === pos;
-          list.push({ hart: t.hart, position: t.position, cause: t.cause, interrupt: t.interrupt, atTurnStart, index: list.length });
-        }
-        turnTraps = [];
-        this.chunkStart.push(pos);
-        this.chunkHart.push(e.hart);
-        pos += e.steps;
-      } else if (e.kind === EventKind.Trap) turnTraps.push(e);
-      else if (e.kind === EventKind.End) end = e.position;
-    }
-    this.end = Math.max(end, pos);
+    this.index = new TurnIndex(recording, this.replayer.log, this.start, name);
+    this.end = this.index.end;
     this.replayer.onTrap = (hart, cause, interrupt) => this.trapSeen(hart, cause, interrupt);
     this.replayer.onInput = (kind, position) => {
       if (!this.hits || !this.events.kinds?.includes(kind)) return;
@@ -268,9 +232,7 @@ export class Timeline {
 
   /** Whether the machine is where a turn begins, with that turn begun (its events at this position applied). */
   private turnEntered(): boolean {
-    if (this.replayer.betweenTurns) return false;
-    const i = this.chunkAt(this.position);
-    return i >= 0 && this.chunkStart[i] === this.position;
+    return !this.replayer.betweenTurns && this.index.isTurnStart(this.position);
   }
 
   /** The interrupt hart h takes as its turn begins at `position`, if it takes one. */
@@ -558,66 +520,31 @@ export class Timeline {
 
   // --- Steps of one hart, from the chunk index --------------------------------------------------------
 
-  private chunkAt(position: number): number {
-    let lo = 0;
-    let hi = this.chunkStart.length - 1;
-    if (hi < 0 || position < this.chunkStart[0]) return -1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.chunkStart[mid] <= position) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  }
-
-  private chunkEnd(i: number): number {
-    return i + 1 < this.chunkStart.length ? this.chunkStart[i + 1] : this.end;
-  }
-
   /** The position of hart h's last step before `position` (the step from q to q + 1), if any. */
   previousStepOf(h: number, position: number): number | undefined {
-    for (let i = this.chunkAt(position - 1); i >= 0; i--) {
-      if (this.chunkHart[i] !== h) continue;
-      const last = Math.min(this.chunkEnd(i), position) - 1;
-      if (last >= this.chunkStart[i]) return last;
-    }
-    return undefined;
+    return this.index.previousStepOf(h, position);
   }
 
   /** The position of hart h's next step at or after `position`, if any. */
   nextStepOf(h: number, position: number): number | undefined {
-    for (let i = Math.max(0, this.chunkAt(position)); i < this.chunkStart.length; i++) {
-      if (this.chunkHart[i] !== h) continue;
-      const first = Math.max(this.chunkStart[i], position);
-      if (first < this.chunkEnd(i)) return first;
-    }
-    return undefined;
+    return this.index.nextStepOf(h, position);
   }
 
   /** The hart that takes the step at `position`. */
   hartAt(position: number): number | undefined {
-    const i = this.chunkAt(position);
-    return i < 0 || position >= this.chunkEnd(i) ? undefined : this.chunkHart[i];
+    return this.index.hartAt(position);
   }
 
   // --- Traps of one hart, from the trap index -----------------------------------------------------------
 
   /** Hart h's last trap taken at a position before `position`, if any. */
   lastTrapBefore(h: number, position: number): TrapEvent | undefined {
-    const list = this.traps[h] ?? [];
-    let lo = 0;
-    let hi = list.length; // the first trap at or after `position`
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (list[mid].position < position) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo > 0 ? list[lo - 1] : undefined;
+    return this.index.lastTrapBefore(h, position);
   }
 
   /** The trap hart `trap.hart` took before `trap`, if any. */
   previousTrap(trap: TrapEvent): TrapEvent | undefined {
-    return trap.index > 0 ? this.traps[trap.hart][trap.index - 1] : undefined;
+    return this.index.trap(trap.hart, trap.index - 1);
   }
 
   /** Hart h's last trap taken as the machine is now (an interrupt taken as its turn begins here included). */

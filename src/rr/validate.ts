@@ -30,6 +30,13 @@ const MAX_DRIVE_SIZE = 2 ** 40;
 export const MAX_CHUNK_STEPS = 2 ** 20;
 
 /**
+ * The traps one turn may take: an interrupt as it begins (Machine.beginTurn), then at most one per
+ * step (an exception, or an interrupt the step enabled: the interpreter takes no more). So a
+ * turn's Trap events number at most its steps + 1, and never more than this.
+ */
+const MAX_TURN_TRAPS = MAX_CHUNK_STEPS + 1;
+
+/**
  * Parse the file header's JSON and check every field. The nesting depth is bounded on the bytes,
  * before JSON.parse, so that nothing later (a template string, JSON.stringify) recurses on input.
  */
@@ -140,7 +147,10 @@ function checkHeader(h: unknown, name: string): asserts h is RecordingHeader {
  * Checks the events of a recording in order, block after block: known kinds (decodeEvent), harts
  * within the header's, positions within 2^53 and never going back, every event inside the turn it
  * belongs to (a turn's events come before its chunk), each block starting where the one before ended,
- * block reads inside the drive, and nothing after the End event.
+ * block reads inside the drive, and nothing after the End event. A turn takes at least one step (the
+ * recorder never writes an empty one: Machine.run gives a turn only to a hart that can run, and its
+ * first step always counts) and at most one trap per step, besides an interrupt as it begins: so
+ * the events are bounded by the steps they replay, whatever a block inflates to.
  */
 export class EventChecker {
   /** The position the chunks so far reach. */
@@ -150,6 +160,8 @@ export class EventChecker {
   private blockName = '';
   /** A TimeLag event waits for its turn's chunk. */
   private lagged = false;
+  /** The Trap events since the last chunk: the next turn's. */
+  private turnTraps = 0;
   ended = false;
 
   constructor(private readonly header: RecordingHeader, private readonly name: string, start: number) {
@@ -176,7 +188,10 @@ export class EventChecker {
     if (e.kind === EventKind.Chunk) {
       if (e.hart >= harts) bad('hart', e.hart, `below ${harts} (the header's machine.harts)`);
       if (e.steps > MAX_CHUNK_STEPS) bad('steps', e.steps, `at most ${MAX_CHUNK_STEPS}`);
+      if (e.steps === 0) bad('steps', 0, 'at least 1: a turn takes a step (the recorder writes no empty turn)');
       if (this.last > this.position + e.steps) bad('steps', e.steps, `at least ${this.last - this.position}: the events before it at position ${this.last} lie in this turn`);
+      if (this.turnTraps > e.steps + 1) bad('steps', e.steps, `at least ${this.turnTraps - 1}: the turn took ${this.turnTraps} traps, at most one per step and one as it began`);
+      this.turnTraps = 0;
       this.position += e.steps;
       if (this.position > Number.MAX_SAFE_INTEGER) bad('steps', e.steps, 'such that positions stay below 2^53');
       this.lagged = false;
@@ -189,6 +204,7 @@ export class EventChecker {
     switch (e.kind) {
       case EventKind.Trap:
         if (e.hart >= harts) bad('hart', e.hart, `below ${harts} (the header's machine.harts)`);
+        if (++this.turnTraps > MAX_TURN_TRAPS) misplaced(`its turn has taken ${MAX_TURN_TRAPS} traps already: a turn of at most ${MAX_CHUNK_STEPS} steps takes at most one per step and one as it begins`);
         break;
       case EventKind.Entropy:
         if (!this.header.machine.entropy) misplaced('the header\'s machine has no entropy device');
