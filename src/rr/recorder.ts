@@ -85,10 +85,10 @@ export class Recorder {
     return this.machine.run(budget, (h, steps) => this.log({ kind: EventKind.Chunk, hart: h.id, steps }));
   }
 
-  /** Console input entering the machine now. */
+  /** Console input entering the machine now: at most machine.consoleRoom bytes (Session holds the rest). */
   input(bytes: Uint8Array): void {
+    this.machine.consoleInput(bytes); // first: input that does not fit is refused before it is logged
     this.log({ kind: EventKind.Input, position: this.position, data: bytes.slice() });
-    this.machine.consoleInput(bytes);
   }
 
   /** Re-base the clock (see LinearClock.set); logged when it changes anything. */
