@@ -156,7 +156,9 @@ export function readInput(path: string, use: FileUse): Uint8Array {
 function parseBios(text: string): Bios {
   if (text === 'builtin') return { kind: 'builtin' };
   if (text === 'none') return { kind: 'none' };
-  return { kind: 'file', name: text, data: readInput(text, { option: '--bios', limit: FIRMWARE_LIMIT }) };
+  const data = readInput(text, { option: '--bios', limit: FIRMWARE_LIMIT });
+  if (data.length === 0) throw new UsageError(`--bios ${text}: the file is empty (firmware expected: an ELF or a raw binary)`);
+  return { kind: 'file', name: text, data };
 }
 
 /** Write a whole file the user named; a problem (a full disk, /dev/full, an I/O error) is a UsageError naming the option. */
