@@ -4,6 +4,8 @@
 // session waits on the host side and reaches the guest whole and in order, and the recording replays.
 
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LinearClock } from '../../src/emulator/clock';
@@ -13,7 +15,7 @@ import { parseRecording } from '../../src/rr/format';
 import { RecordingTaps } from '../../src/rr/recorder';
 import { Replayer } from '../../src/rr/replayer';
 import { Session } from '../../src/rr/session';
-import { ROOT, SAMSARA } from '../cli/helpers';
+import { requireTool, ROOT, SAMSARA } from '../cli/helpers';
 
 const FIXTURE = path.join('test', 'rr', 'fixtures', 'input-overflow.samsara');
 
@@ -140,5 +142,49 @@ describe('a paste larger than the queue into a recording session', () => {
     expect(replayer.machine.harts[0].reg(S0)).toBe(m.harts[0].reg(S0));
     expect(replayer.machine.harts[0].reg(S1)).toBe(m.harts[0].reg(S1));
     expect(replayer.machine.uart.read(0, 1)).toBe(paste[0]);
+  });
+});
+
+const NO_AS = requireTool('riscv64-unknown-elf-ld', 'the stdin test assembles a two-instruction guest with it; scripts/setup-debian installs it (binutils-riscv64-unknown-elf)')
+  || requireTool('riscv64-unknown-elf-as', 'the stdin test assembles a two-instruction guest with it; scripts/setup-debian installs it (binutils-riscv64-unknown-elf)');
+
+describe.skipIf(NO_AS)('samsara record with a file as stdin, and a guest that never reads it', () => {
+  it('reads no more than the queue and 4 MiB held (within a 256 MB heap), says why it ends, and the recording replays', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-stdin-'));
+    try {
+      // M-mode, interrupts off: `wfi; j .` waits for ever, and nothing reads the UART.
+      fs.writeFileSync(path.join(tmp, 'idle.S'), '.globl _start\n_start:\n  wfi\n  j _start\n');
+      for (const [tool, args] of [['riscv64-unknown-elf-as', ['-march=rv64i', '-o', 'idle.o', 'idle.S']], ['riscv64-unknown-elf-ld', ['-N', '-Ttext=0x80000000', '--no-warn-rwx-segments', '-o', 'idle.elf', 'idle.o']]] as const) {
+        const r = spawnSync(tool, args, { cwd: tmp, encoding: 'utf8' });
+        expect(r.status, r.stderr).toBe(0);
+      }
+      // 64 MB of text (no Ctrl-A in it). Before, stdin was read whole into an array of numbers:
+      // 64 million of them do not fit in 256 MB (and 100 MB took the process to 1.6 GB).
+      const input = path.join(tmp, 'input');
+      const line = Buffer.from('the quick brown fox jumps over the lazy dog 0123456789\n'.repeat(1000));
+      const fd = fs.openSync(input, 'w');
+      for (let n = 0; n < 64e6; n += line.length) fs.writeSync(fd, line);
+      fs.closeSync(fd);
+      const rec = path.join(tmp, 'idle.rec');
+      const stdin = fs.openSync(input, 'r');
+      const r = spawnSync(process.execPath, ['--max-old-space-size=256', SAMSARA, 'record', '-o', rec, '--bios', 'none', '--clock', 'virtual', path.join(tmp, 'idle.elf')], {
+        cwd: ROOT, encoding: 'utf8', timeout: 120_000, stdio: [stdin, 'pipe', 'pipe'],
+      });
+      fs.closeSync(stdin);
+      expect(r.stderr).not.toMatch(/\n\s+at |FATAL|heap/i);
+      // The queue took 16 MiB (and the UART's register one byte); stdin was paused past 4 MiB held.
+      const waiting = /the guest does not read its console input: (\d+) bytes wait\)\n/.exec(r.stderr);
+      expect(waiting, r.stderr).not.toBeNull();
+      expect(Number(waiting![1])).toBeGreaterThan(CONSOLE_INPUT_CAPACITY + 4 * 2 ** 20);
+      expect(Number(waiting![1])).toBeLessThan(CONSOLE_INPUT_CAPACITY + 8 * 2 ** 20);
+      expect(r.status).toBe(125);
+      const info = spawnSync(process.execPath, [SAMSARA, 'info', rec], { cwd: ROOT, encoding: 'utf8' });
+      expect(info.stdout).toMatch(new RegExp(`console input +\\d+ \\(${CONSOLE_INPUT_CAPACITY + 1} bytes\\)`));
+      const replay = spawnSync(process.execPath, [SAMSARA, 'replay', rec], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+      expect(replay.stderr).toMatch(/replayed \d+ steps to the end \(fatal/);
+      expect(replay.status, replay.stderr).toBe(125);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
