@@ -61,8 +61,9 @@ export async function gdbserverCommand(args: string[]): Promise<number> {
   const now = (s: NodeJS.Signals): never => process.exit(128 + os.constants.signals[s]);
   process.once('SIGINT', now);
   process.once('SIGTERM', now);
-  const { connections, told } = await server.shutdown(signal);
-  const what = connections === 0 ? 'no gdb was connected' : `closed ${connections === 1 ? 'the connection' : `${connections} connections`}${told ? ` (gdb was waiting for a stop reply: it was told the target ended, X with ${signal})` : ''}`;
+  const { served, waiting, told } = await server.shutdown(signal);
+  const what = (served ? `closed the connection${told ? ` (gdb was waiting for a stop reply: it was told the target ended, X with ${signal})` : ''}` : 'no gdb was connected')
+    + (waiting === 0 ? '' : `; closed ${waiting === 1 ? 'a connection waiting for its turn' : `${waiting} connections waiting for their turn`}`);
   process.stderr.write(`samsara gdbserver: ${signal}: stopped serving ${file}; ${what}\n`);
   return 0;
 }

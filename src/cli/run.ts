@@ -57,6 +57,8 @@ export const EXIT_FATAL = 125;
 const MIB = 1 << 20;
 /** Steps between returns to the event loop (console I/O, Ctrl-C). */
 const SLICE = 2_000_000;
+/** Console input held on the host side (Session.heldInput) beyond which stdin is no longer read for a while. */
+const HELD_INPUT_LIMIT = 4 * MIB;
 
 export interface RunOptions {
   /** `samsara record`: where the recording goes. */
@@ -168,7 +170,9 @@ export function readInput(path: string, use: FileUse): Uint8Array {
 function parseBios(text: string): Bios {
   if (text === 'builtin') return { kind: 'builtin' };
   if (text === 'none') return { kind: 'none' };
-  return { kind: 'file', name: text, data: readInput(text, { option: '--bios', limit: FIRMWARE_LIMIT }) };
+  const data = readInput(text, { option: '--bios', limit: FIRMWARE_LIMIT });
+  if (data.length === 0) throw new UsageError(`--bios ${text}: the file is empty (firmware expected: an ELF or a raw binary)`);
+  return { kind: 'file', name: text, data };
 }
 
 /** Write a whole file the user named; a problem (a full disk, /dev/full, an I/O error) is a UsageError naming the option. */
@@ -271,7 +275,10 @@ async function runOrRecord(opts: RunOptions): Promise<number> {
  */
 async function drive(session: Session, monitor: Monitor, hostTime: HostTime | undefined, console: StreamConsole, maxInsns?: number): Promise<'finished' | 'max-insns' | 'quit'> {
   const machine = session.machine;
-  const terminal = new Terminal((bytes) => session.input(bytes), (line) => {
+  const terminal = new Terminal((bytes) => {
+    session.input(bytes);
+    if (session.heldInput > HELD_INPUT_LIMIT) terminal.hold(true);
+  }, (line) => {
     console.flush();
     monitor.execute(line);
   });
@@ -286,6 +293,7 @@ async function drive(session: Session, monitor: Monitor, hostTime: HostTime | un
       if (budget <= 0) return 'max-insns';
       if (hostTime) session.setClock(hostTime.ticks());
       const result = session.run(budget);
+      if (session.heldInput <= HELD_INPUT_LIMIT) terminal.hold(false);
       console.flush();
       if (result === RunResult.Finished) return 'finished';
       if (terminal.quit || monitor.quit) return 'quit';
@@ -293,7 +301,10 @@ async function drive(session: Session, monitor: Monitor, hostTime: HostTime | un
         const deadline = machine.nextTimerDeadline();
         if (!hostTime) {
           if (deadline !== Infinity) session.setClock(deadline);
-          else if (!(await terminal.waitForInput(Infinity))) {
+          else if (terminal.held) {
+            machine.finish({ kind: 'fatal', message: `every hart waits for an interrupt and none can come (no timer set; the guest does not read its console input: ${machine.pendingInput + session.heldInput} bytes wait)` });
+            return 'finished';
+          } else if (!(await terminal.waitForInput(Infinity))) {
             machine.finish({ kind: 'fatal', message: 'every hart waits for an interrupt and none can come (no timer set, no input)' });
             return 'finished';
           }

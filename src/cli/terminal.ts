@@ -74,6 +74,22 @@ export class Terminal {
     this.wake?.();
   }
 
+  /**
+   * Stop reading input for a while (`on`), or read on: the machine holds only so much input, and a
+   * file or a pipe as stdin would otherwise be read whole into memory. Its writer waits meanwhile and
+   * nothing is lost. A terminal is always read, so that Ctrl-A x still quits: what is typed or pasted
+   * there waits on the host side (Session.heldInput).
+   */
+  hold(on: boolean): void {
+    if (this.tty || this.held === on) return;
+    this.held = on;
+    if (on) process.stdin.pause();
+    else process.stdin.resume();
+  }
+
+  /** Whether input is being held back (see hold()). */
+  held = false;
+
   /** Stop waiting and quit (a signal asked the run to end). */
   interrupt(): void {
     this.quit = true;

@@ -14,13 +14,12 @@ import { KernelSymbols } from '../symbols';
 import { BreakpointRegistry, UserBreakpoint } from './breakpoints';
 import { Debuggee, Direction, Stop } from './debuggee';
 import { disassembleAround } from './disassembly';
-import { AdapterError, ErrorCode } from './errors';
+import { AdapterError, adapterError, ErrorCode } from './errors';
 import { LaunchArguments, validateLaunch } from './launch';
 import { defaultSourceRoot, SourceMap } from './sources';
 import { backtrace, StackEntry } from './stack';
 import { hex, HartValues } from './variables';
 import { DataViews, FrameRef } from './data-views';
-import { DivergenceError } from '../rr/replayer';
 
 type Handler = (args: any) => Promise<unknown> | unknown;
 
@@ -54,40 +53,41 @@ export class SamsaraSession extends DebugSession {
   private stacks = new Map<number, { entry: StackEntry; id: number }[]>();
   private readonly cwd: string;
 
-  private readonly handlers: Record<string, Handler> = {
-    initialize: (a: DebugProtocol.InitializeRequestArguments) => this.initialize(a),
-    launch: (a: unknown) => this.launch(a),
-    configurationDone: () => this.configurationDone(),
-    setBreakpoints: (a: DebugProtocol.SetBreakpointsArguments) => this.setSourceBreakpoints(a),
-    setFunctionBreakpoints: (a: DebugProtocol.SetFunctionBreakpointsArguments) => this.setFunctionBreakpoints(a),
-    setInstructionBreakpoints: (a: DebugProtocol.SetInstructionBreakpointsArguments) => this.setInstructionBreakpoints(a),
-    setExceptionBreakpoints: () => ({}),
-    dataBreakpointInfo: (a: DebugProtocol.DataBreakpointInfoArguments) => this.dataBreakpointInfo(a),
-    setDataBreakpoints: (a: DebugProtocol.SetDataBreakpointsArguments) => this.setDataBreakpoints(a),
-    threads: () => this.threads(),
-    stackTrace: (a: DebugProtocol.StackTraceArguments) => this.stackTrace(a),
-    scopes: (a: DebugProtocol.ScopesArguments) => this.scopes(a),
-    variables: (a: DebugProtocol.VariablesArguments) => this.variables(a),
-    evaluate: (a: DebugProtocol.EvaluateArguments) => this.evaluate(a),
-    readMemory: (a: DebugProtocol.ReadMemoryArguments) => this.readMemory(a),
-    disassemble: (a: DebugProtocol.DisassembleArguments) => this.disassemble(a),
-    continue: () => this.move('forward', (d) => d.continue('forward'), { allThreadsContinued: true }),
-    reverseContinue: () => this.move('backward', (d) => d.continue('backward')),
-    next: (a: DebugProtocol.NextArguments) => this.step(a, 'forward', true),
-    stepIn: (a: DebugProtocol.StepInArguments) => this.step(a, 'forward', false),
-    stepBack: (a: DebugProtocol.StepBackArguments) => this.step(a, 'backward', true),
-    stepOut: (a: DebugProtocol.StepOutArguments) => this.stepOut(a.threadId, 'forward'),
-    'samsara/reverseStepOut': (a: { threadId?: number }) => this.stepOut(a.threadId ?? this.stopHart + 1, 'backward'),
-    'samsara/seek': (a: { position: number }) => this.seek(a),
-    'samsara/position': () => this.position(),
-    'samsara/timeline': (a: { buckets?: number }) => this.timelineOverview(a),
-    pause: () => this.pause(),
-    setVariable: () => this.readOnly(),
-    setExpression: () => this.readOnly(),
-    writeMemory: () => this.readOnly(),
-    disconnect: () => this.disconnect(),
-    terminate: () => this.terminate(),
-  };
+  /** The routing table: a Map, so that only these names are requests (never `constructor`, `__proto__`...). */
+  private readonly handlers: ReadonlyMap<string, Handler> = new Map<string, Handler>([
+    ['initialize', (a: DebugProtocol.InitializeRequestArguments) => this.initialize(a)],
+    ['launch', (a: unknown) => this.launch(a)],
+    ['configurationDone', () => this.configurationDone()],
+    ['setBreakpoints', (a: DebugProtocol.SetBreakpointsArguments) => this.setSourceBreakpoints(a)],
+    ['setFunctionBreakpoints', (a: DebugProtocol.SetFunctionBreakpointsArguments) => this.setFunctionBreakpoints(a)],
+    ['setInstructionBreakpoints', (a: DebugProtocol.SetInstructionBreakpointsArguments) => this.setInstructionBreakpoints(a)],
+    ['setExceptionBreakpoints', () => ({})],
+    ['dataBreakpointInfo', (a: DebugProtocol.DataBreakpointInfoArguments) => this.dataBreakpointInfo(a)],
+    ['setDataBreakpoints', (a: DebugProtocol.SetDataBreakpointsArguments) => this.setDataBreakpoints(a)],
+    ['threads', () => this.threads()],
+    ['stackTrace', (a: DebugProtocol.StackTraceArguments) => this.stackTrace(a)],
+    ['scopes', (a: DebugProtocol.ScopesArguments) => this.scopes(a)],
+    ['variables', (a: DebugProtocol.VariablesArguments) => this.variables(a)],
+    ['evaluate', (a: DebugProtocol.EvaluateArguments) => this.evaluate(a)],
+    ['readMemory', (a: DebugProtocol.ReadMemoryArguments) => this.readMemory(a)],
+    ['disassemble', (a: DebugProtocol.DisassembleArguments) => this.disassemble(a)],
+    ['continue', () => this.move('forward', (d) => d.continue('forward'), { allThreadsContinued: true })],
+    ['reverseContinue', () => this.move('backward', (d) => d.continue('backward'))],
+    ['next', (a: DebugProtocol.NextArguments) => this.step(a, 'forward', true)],
+    ['stepIn', (a: DebugProtocol.StepInArguments) => this.step(a, 'forward', false)],
+    ['stepBack', (a: DebugProtocol.StepBackArguments) => this.step(a, 'backward', true)],
+    ['stepOut', (a: DebugProtocol.StepOutArguments) => this.stepOut(a.threadId, 'forward')],
+    ['samsara/reverseStepOut', (a: { threadId?: number }) => this.stepOut(a.threadId ?? this.stopHart + 1, 'backward')],
+    ['samsara/seek', (a: { position: number }) => this.seek(a)],
+    ['samsara/position', () => this.position()],
+    ['samsara/timeline', (a: { buckets?: number }) => this.timelineOverview(a)],
+    ['pause', () => this.pause()],
+    ['setVariable', () => this.readOnly()],
+    ['setExpression', () => this.readOnly()],
+    ['writeMemory', () => this.readOnly()],
+    ['disconnect', () => this.disconnect()],
+    ['terminate', () => this.terminate()],
+  ]);
 
   constructor(options: SessionOptions = {}) {
     super();
@@ -97,8 +97,7 @@ export class SamsaraSession extends DebugSession {
   /** The one dispatcher: each request gets exactly one response, an error one if the handler throws. */
   protected override dispatchRequest(request: DebugProtocol.Request): void {
     const response: DebugProtocol.Response = { seq: 0, type: 'response', request_seq: request.seq, command: request.command, success: true };
-    // Own properties only: `constructor`, `__proto__` or `toString` are no requests.
-    const handler = Object.prototype.hasOwnProperty.call(this.handlers, request.command) ? this.handlers[request.command] : undefined;
+    const handler = this.handlers.get(request.command);
     const run = async (): Promise<void> => {
       try {
         if (!handler) throw new AdapterError(ErrorCode.Unsupported, `the ${request.command} request is not supported`, false);
@@ -597,20 +596,4 @@ export class SamsaraSession extends DebugSession {
 function parseAddress(reference: string, offset = 0): bigint | undefined {
   if (typeof reference !== 'string' || !Number.isInteger(offset) || !/^(0x[0-9a-f]+|\d+)$/i.test(reference.trim())) return undefined;
   return BigInt.asUintN(64, BigInt(reference.trim()) + BigInt(offset));
-}
-
-/**
- * The error a request answers with: a recording found bad or diverging as the request replays it is
- * the input's fault and says so in one sentence; anything else is a bug in the adapter, answered
- * with its message only (the stack goes to stderr, never to the user).
- */
-function adapterError(e: unknown, command: string): AdapterError {
-  if (e instanceof AdapterError) return e;
-  if (e instanceof FormatError || e instanceof DivergenceError) return new AdapterError(ErrorCode.BadInput, e.message);
-  // Damaged ELF or DWARF in the program, found where a request first needs it (its line table, its CFI).
-  if (e instanceof Error && (e.name === 'DwarfError' || e.name === 'ElfError')) {
-    return new AdapterError(ErrorCode.BadInput, `the program's ${e.name === 'ElfError' ? 'ELF' : 'DWARF'} is damaged: ${e.message}`);
-  }
-  process.stderr.write(`samsara dap: internal error in ${command}: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
-  return new AdapterError(ErrorCode.Internal, `internal error in ${command}: ${e instanceof Error ? e.message : String(e)}`);
 }

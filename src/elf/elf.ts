@@ -102,8 +102,9 @@ export function parseElf(data: Uint8Array): ElfFile {
     if (v > BigInt(data.length)) throw new ElfError(`${what} ${v} lies beyond the end of the file (${data.length} bytes)`);
     return Number(v);
   };
-  const need = (off: number, size: number, what: string): void => {
-    if (off + size > data.length) {
+  // Exact integers (BigInt): a 64-bit offset or size beyond 2^53 is printed as it is in the file.
+  const need = (off: number | bigint, size: number | bigint, what: string): void => {
+    if (BigInt(off) + BigInt(size) > BigInt(data.length)) {
       throw new ElfError(`truncated ELF: ${what} at ${off}+${size} lies beyond the end of the file (${data.length} bytes)`);
     }
   };
@@ -149,8 +150,8 @@ export function parseElf(data: Uint8Array): ElfFile {
         type: dv.getUint32(o + 4, true),
         flags: u64(o + 8),
         addr: u64(o + 16),
-        offset: Number(u64(o + 24)),
-        size: Number(u64(o + 32)),
+        offset: u64(o + 24),
+        size: u64(o + 32),
         link: dv.getUint32(o + 40, true),
         entsize: Number(u64(o + 56)),
       });
@@ -163,12 +164,12 @@ export function parseElf(data: Uint8Array): ElfFile {
     if (strtab && strtab.type !== SHT_STRTAB) throw new ElfError(`e_shstrndx ${shstrndx} is not a string table (sh_type ${strtab.type})`);
     for (const s of raw) {
       sections.push({
-        name: strtab ? cString(data, strtab.offset + s.nameOff, strtab.offset + strtab.size) : '',
+        name: strtab ? cString(data, Number(strtab.offset) + s.nameOff, Number(strtab.offset + strtab.size)) : '',
         type: s.type,
         flags: s.flags,
         addr: s.addr,
-        offset: s.offset,
-        size: s.size,
+        offset: Number(s.offset),
+        size: Number(s.size),
         link: s.link,
         entsize: s.entsize,
       });

@@ -4,6 +4,7 @@
 
 import { Breakpoints } from './breakpoints';
 import { Bus, MAX_RAM, PAGE_SIZE } from './bus';
+import { CONSOLE_INPUT_CAPACITY, ConsoleInputQueue } from './console-input';
 import { Clint } from './devices/clint';
 import { Plic } from './devices/plic';
 import { SifiveTest } from './devices/sifive-test';
@@ -64,9 +65,6 @@ export interface MachineState {
   readonly lastRan: number;
 }
 
-/** The most console input a state may hold waiting for the guest (16 MiB typed ahead). */
-const MAX_PENDING_INPUT = 1 << 24;
-
 export type Finish =
   | { kind: 'poweroff'; code: number }
   | { kind: 'reset' }
@@ -95,7 +93,7 @@ export class Machine {
   debugStop = false;
   /** Told of every trap any hart takes (for statistics and recordings). */
   onTrap?: (hart: Hart, cause: number, interrupt: boolean) => void;
-  private readonly input: number[] = [];
+  private readonly input = new ConsoleInputQueue();
   private readonly quantum: number;
   private readonly clock: ClockPort;
   private readonly consolePort: ConsolePort;
@@ -157,7 +155,7 @@ export class Machine {
       this.sbi = new Sbi({
         harts: this.harts,
         consoleWrite: (bytes) => this.consolePort.write(bytes),
-        consoleRead: () => this.input.shift() ?? -1,
+        consoleRead: () => this.input.shift(),
         readPhys: (pa, buf) => this.bus.readPhys(pa, buf),
         writePhys: (pa, data) => this.bus.writePhys(pa, data),
         readVirt64: (h, addr) => this.readVirt64(h, addr),
@@ -199,15 +197,22 @@ export class Machine {
 
   /**
    * Bytes typed on the console, entering the machine now: as many as the UART's FIFO takes go in at
-   * once, the rest at the start of later turns (or to SBI getchar), in order.
+   * once, the rest at the start of later turns (or to SBI getchar), in order. At most `consoleRoom`
+   * bytes: more is a RangeError, and nothing enters.
    */
   consoleInput(bytes: Uint8Array | readonly number[]): void {
-    for (const b of bytes) this.input.push(b & 0xff);
+    this.input.push(bytes);
     this.feedUart();
   }
 
+  /** Console input waiting for the guest, in bytes. */
   get pendingInput(): number {
     return this.input.length;
+  }
+
+  /** The console input the machine can take now (its queue holds CONSOLE_INPUT_CAPACITY bytes). */
+  get consoleRoom(): number {
+    return this.input.room;
   }
 
   /**
@@ -287,7 +292,7 @@ export class Machine {
       devices: this.devices().map(([name, d]) => [name, d.snapshot()] as const),
       sbiTimer: this.sbi ? [...this.sbi.timer] : [],
       steps: this.position,
-      input: [...this.input],
+      input: this.input.toArray(),
       lastRan: this.lastRan?.id ?? -1,
     };
   }
@@ -320,7 +325,7 @@ export class Machine {
     const timers = C.array(s.sbiTimer, 'machine.sbiTimer', this.sbi ? n : 0);
     C.every(timers, 'machine.sbiTimer', 'an integer >= 0 or Infinity', (t) => t === Infinity || (Number.isSafeInteger(t) && (t as number) >= 0));
     C.integer(s.steps, 'machine.steps', 0, Number.MAX_SAFE_INTEGER);
-    C.every(C.array(s.input, 'machine.input', { max: MAX_PENDING_INPUT }), 'machine.input', 'a byte', C.isByte);
+    C.every(C.array(s.input, 'machine.input', { max: CONSOLE_INPUT_CAPACITY }), 'machine.input', 'a byte', C.isByte);
     C.integer(s.lastRan, 'machine.lastRan', -1, n - 1);
   }
 
@@ -335,8 +340,8 @@ export class Machine {
     }
     if (this.sbi) s.sbiTimer.forEach((t, i) => { this.sbi!.timer[i] = t; });
     this.steps = s.steps;
-    this.input.length = 0;
-    this.input.push(...s.input);
+    this.input.clear();
+    this.input.push(s.input);
     this.lastRan = s.lastRan >= 0 ? this.harts[s.lastRan] : undefined;
     this.current = undefined;
     this.timeLag = 0;
@@ -386,7 +391,7 @@ export class Machine {
   }
 
   private feedUart(): void {
-    while (this.input.length > 0 && this.uart.canReceive() > 0) this.uart.receive(this.input.shift()!);
+    while (this.input.length > 0 && this.uart.canReceive() > 0) this.uart.receive(this.input.shift());
   }
 
   /** A trap that reached M-mode while the machine provides the SBI. */

@@ -105,6 +105,11 @@ export function openInputFile(path: string, use: FileUse, writable = false): { f
       const text = sizeText(st.size) === sizeText(use.limit) ? `${st.size} bytes` : sizeText(st.size);
       throw new InputFileError(use.option, path, `${text}, more than ${use.limitName ?? `the ${sizeText(use.limit)} limit`}`);
     }
+    // A kernel's file (/proc/self/status, /proc/cpuinfo) says 0 bytes and has content:
+    // read as its size says, it would be empty. One byte read at offset 0 tells it from an empty file.
+    if (st.size === 0 && fs.readSync(fd, Buffer.alloc(1), 0, 1, 0) > 0) {
+      throw new InputFileError(use.option, path, 'its size is not known (it says 0 bytes but has content, as /proc files do): copy it to a regular file');
+    }
     return { fd, size: st.size };
   } catch (e) {
     fs.closeSync(fd);

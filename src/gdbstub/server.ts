@@ -43,8 +43,10 @@ const LINGER_MS = 200;
 
 /** What a shutdown did, for the line the command prints. */
 export interface Shutdown {
-  /** Connections that were open (served, or waiting for their turn). */
-  connections: number;
+  /** Whether a gdb was being served. */
+  served: boolean;
+  /** Connections that were waiting for their turn (not yet served). */
+  waiting: number;
   /** Whether gdb was waiting for a stop reply and was sent one that says the target ended (X). */
   told: boolean;
 }
@@ -85,13 +87,14 @@ export class GdbServer {
       if (this.server?.listening) this.server.close(() => resolve());
       else resolve();
     });
-    const connections = this.sockets.size;
+    const served = this.current !== undefined && this.sockets.has(this.current.socket);
+    const waiting = this.sockets.size - (served ? 1 : 0);
     const told = this.current?.terminate(signal === undefined ? undefined : END_SIGNALS[signal]) ?? false;
     for (const socket of this.sockets) {
       if (socket !== this.current?.socket) socket.destroy();
     }
     await listening;
-    return { connections, told };
+    return { served, waiting, told };
   }
 
   /** Serve a connection: one gdb at a time, the next once the last has ended. */

@@ -322,16 +322,4 @@ export function inflateBlock(block: Block, name = 'recording'): Uint8Array {
   return out;
 }
 
-/**
- * The events of an events block, decoded as they are (the events' ranges unchecked: EventLog reads
- * them checked); the payload begins with the block's start position.
- */
-export function decodeEvents(block: Block, name = 'recording'): { start: number; events: Event[] } {
-  const r = new ByteReader(inflateBlock(block, name), `${name}: block ${block.sequence}`);
-  const start = r.varint();
-  const events: Event[] = [];
-  while (!r.done) events.push(decodeEvent(r));
-  return { start, events };
-}
-
 export { encodeJson, decodeJson, FormatError };

@@ -111,10 +111,10 @@ export class Recorder {
     });
   }
 
-  /** Console input entering the machine now. */
+  /** Console input entering the machine now: at most machine.consoleRoom bytes (Session holds the rest). */
   input(bytes: Uint8Array): void {
+    this.machine.consoleInput(bytes); // first: input that does not fit is refused before it is logged
     this.log({ kind: EventKind.Input, position: this.position, data: bytes.slice() });
-    this.machine.consoleInput(bytes);
   }
 
   /** Re-base the clock (see LinearClock.set); logged when it changes anything. */

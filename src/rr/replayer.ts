@@ -8,9 +8,10 @@
 import { LinearClock } from '../emulator/clock';
 import { Htif } from '../emulator/devices/htif';
 import { trapName } from '../emulator/hart/trap';
+import { CONSOLE_INPUT_CAPACITY } from '../emulator/console-input';
 import { Machine } from '../emulator/machine';
 import { BlockPort, ConsolePort, EntropyPort } from '../emulator/ports';
-import { ByteReader } from './codec';
+import { ByteReader, FormatError } from './codec';
 import { EventLog } from './event-log';
 import { decodeEvent, EndReason, Event, EventKind, inflateBlock, ParsedRecording } from './format';
 import { hartsDigest, memoryDigest, restoreSnapshot } from './snapshot';
@@ -58,6 +59,8 @@ export class Replayer {
   /** The block being read (0, the snapshot, before the first events block), and its reader. */
   private block = 0;
   private reader: ByteReader | undefined;
+  /** The byte offset in the block's payload of the event last read (for errors that name it). */
+  private eventOffset = 0;
   /** Events of the turn in progress that happen inside it (entropy, block reads, traps), in order. */
   private pending: Event[] = [];
   private turn: { hart: number; remaining: number } | undefined;
@@ -243,6 +246,10 @@ export class Replayer {
         break;
       case EventKind.Input:
         this.at(e.position, 'console input');
+        // The queue is bounded as it was when the recording was made: more is not a recording we made.
+        if (e.data.length > m.consoleRoom) {
+          throw new FormatError(`${this.name}: block ${this.block}, byte ${this.eventOffset}: the input event carries ${e.data.length} bytes, but the console's input queue holds ${m.pendingInput} of ${CONSOLE_INPUT_CAPACITY}`);
+        }
         m.consoleInput(e.data);
         this.onInput?.(e.kind, e.position);
         break;
@@ -296,6 +303,7 @@ export class Replayer {
       if (this.block + 1 >= this.log.blockCount) return undefined;
       this.moveTo(this.block + 1);
     }
+    this.eventOffset = this.reader.pos;
     return decodeEvent(this.reader);
   }
 

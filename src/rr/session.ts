@@ -13,6 +13,9 @@ const UNRECORDED: TurnSink = { lag: () => {}, trap: () => {}, turn: () => {} };
 
 export class Session {
   recorder: Recorder | undefined;
+  /** Console input the machine's queue had no room for yet, oldest first (see input()). */
+  private readonly held: Uint8Array[] = [];
+  private heldBytes = 0;
 
   /** `engine`: run the harts on worker threads (ParallelEngine) rather than in turns on this one. */
   constructor(readonly machine: Machine, readonly clock: LinearClock, readonly taps: RecordingTaps, readonly engine?: ParallelEngine) {}
@@ -36,6 +39,7 @@ export class Session {
    * and why): the turns committed before it stand, and a recording ends cleanly there.
    */
   run(budget: number): RunResult {
+    this.offerInput();
     let result: RunResult;
     try {
       if (this.recorder) result = this.recorder.run(budget, this.engine);
@@ -54,9 +58,36 @@ export class Session {
     this.engine?.close();
   }
 
+  /**
+   * Console input from the host: it enters the machine now as far as the machine's input queue has
+   * room (CONSOLE_INPUT_CAPACITY); the rest is held here, in order, and offered again before every
+   * later run, so that a paste of any size is neither lost nor held by the guest's queue past its cap.
+   */
   input(bytes: Uint8Array): void {
-    if (this.recorder) this.recorder.input(bytes);
-    else this.machine.consoleInput(bytes);
+    if (bytes.length === 0) return;
+    this.held.push(bytes.slice());
+    this.heldBytes += bytes.length;
+    this.offerInput();
+  }
+
+  /** Console input held on the host side, waiting for room in the machine's queue (bytes). */
+  get heldInput(): number {
+    return this.heldBytes;
+  }
+
+  /** Give the machine as much held input as its queue takes (logged if recording), oldest first. */
+  private offerInput(): void {
+    while (this.held.length > 0) {
+      const room = this.machine.consoleRoom;
+      if (room === 0) return;
+      const first = this.held[0];
+      const part = first.length <= room ? first : first.subarray(0, room);
+      if (this.recorder) this.recorder.input(part);
+      else this.machine.consoleInput(part);
+      this.heldBytes -= part.length;
+      if (part === first) this.held.shift();
+      else this.held[0] = first.subarray(part.length);
+    }
   }
 
   setClock(mtime: number): void {

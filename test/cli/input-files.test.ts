@@ -31,6 +31,7 @@ const GiB = 2 ** 30;
 const OVER_2G = sparse('over-2g', 2 * GiB + 4096);
 const OVER_16M = sparse('over-16m', 16 * 2 ** 20 + 1);
 const OVER_32M = sparse('over-32m', 32 * 2 ** 20 + 1);
+const EMPTY = sparse('empty', 0);
 
 /** `samsara ARGS` exits 2 (within PROMPT_MS: a read of /dev/zero never ends) with one line on stderr matching each pattern; the time taken. */
 function refused(args: string[], ...patterns: RegExp[]): number {
@@ -84,8 +85,18 @@ describe('input files: a device, a FIFO, a directory or an over-limit file is re
     ['gdb: ELF /dev/zero', ['gdb', '--gdb', process.execPath, DIR, '/dev/zero'], /^samsara gdb: ELF \/dev\/zero/],
     ['gdb: ELF FIFO', ['gdb', '--gdb', process.execPath, DIR, FIFO], /^samsara gdb: ELF .*fifo/],
     ['symbolize /dev/zero', ['symbolize', '/dev/zero', '0'], /^samsara symbolize: ELF file \/dev\/zero/],
+    // Files of the kernel: fstat says 0 bytes, and they have content (they were read as empty).
+    ['image /proc/self/status', ['run', '/proc/self/status'], /^samsara run: image \/proc\/self\/status/],
+    ['--bios /proc/cpuinfo', ['run', '--bios', '/proc/cpuinfo', DEMO], /^samsara run: --bios \/proc\/cpuinfo/],
+    ['--initrd /proc/self/status', ['run', '--initrd', '/proc/self/status', DEMO], /^samsara run: --initrd \/proc\/self\/status/],
+    ['--drive /proc/self/status', ['run', '--drive', '/proc/self/status', DEMO], /^samsara run: --drive \/proc\/self\/status/],
+    ['replay /proc/self/status', ['replay', '/proc/self/status'], /^samsara replay: recording \/proc\/self\/status/],
+    ['info /proc/self/stat', ['info', '/proc/self/stat'], /^samsara info: recording \/proc\/self\/stat/],
+    ['symbolize /proc/self/maps', ['symbolize', '/proc/self/maps', '0'], /^samsara symbolize: ELF file \/proc\/self\/maps/],
+    // An empty firmware was loaded and run (zeros: it never got anywhere).
+    ['--bios of 0 bytes (empty)', ['run', '--bios', EMPTY, DEMO], /^samsara run: --bios .*empty: the file is empty \(firmware expected/],
   ];
-  const kinds: [RegExp, RegExp][] = [[/\/dev\/(zero|urandom)/, CHAR], [/FIFO/, IS_FIFO], [/dir/i, IS_DIR], [/over|larger/, /more than/]];
+  const kinds: [RegExp, RegExp][] = [[/\/proc/, /: its size is not known \(it says 0 bytes but has content, as \/proc files do\): copy it to a regular file$/], [/empty/, /is empty/], [/\/dev\/(zero|urandom)/, CHAR], [/FIFO/, IS_FIFO], [/dir/i, IS_DIR], [/over|larger/, /more than/]];
   const times: number[] = [];
   it.each(cases)('%s', (name, args, pattern) => {
     const kind = kinds.find(([k]) => k.test(name))![1];

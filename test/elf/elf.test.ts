@@ -119,6 +119,17 @@ describe('malformed ELF files: an ElfError naming the problem', () => {
     refused(bad, /e_shoff 18446744073709486080 lies beyond the end of the file/);
   });
 
+  it('a section size or offset beyond 2^53 is printed exactly', () => {
+    const bad = Buffer.from(demo);
+    const shoff = Number(bad.readBigUInt64LE(40));
+    const sh = shoff + 1 * 64; // section 1 (.text), not NOBITS
+    bad.writeBigUInt64LE(0xfffffffffffff001n, sh + 32); // sh_size (as a float: 18446744073709547520)
+    refused(bad, /section 1 at \d+\+18446744073709547521 lies beyond the end of the file/);
+    const off = Buffer.from(demo);
+    off.writeBigUInt64LE(2n ** 60n + 3n, sh + 24); // sh_offset
+    refused(off, /section 1 at 1152921504606846979\+\d+ lies beyond the end of the file/);
+  });
+
   it('a section name table that is not a string table', () => {
     const bad = Buffer.from(demo);
     bad.writeUInt16LE(7, 62); // e_shstrndx: .riscv.attributes

@@ -48,6 +48,17 @@ describe('readInputFile', () => {
     expect(refusal(() => openInputFile(tmp, use, true)).problem).toBe('is a directory');
   });
 
+  it.skipIf(!fs.existsSync('/proc/self/status'))('refuses a /proc file (0 bytes by fstat, with content); reads an empty file as empty', () => {
+    for (const f of ['/proc/self/status', '/proc/cpuinfo', '/proc/self/maps']) {
+      expect(fs.statSync(f).size, f).toBe(0);
+      expect(refusal(() => readInputFile(f, { option: 'image', limit: 2 ** 30 })).message, f)
+        .toBe(`image ${f}: its size is not known (it says 0 bytes but has content, as /proc files do): copy it to a regular file`);
+    }
+    const empty = path.join(tmp, 'empty');
+    fs.writeFileSync(empty, '');
+    expect(readInputFile(empty, { option: '--x', limit: 10 })).toHaveLength(0);
+  });
+
   it('closes what it opens', () => {
     const before = fs.readdirSync('/proc/self/fd').length;
     for (let i = 0; i < 50; i++) {

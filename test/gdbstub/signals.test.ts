@@ -109,6 +109,25 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('samsara gdbserver ends on %s at o
     }
   }, 120_000);
 
+  it('with a client connected and a second one waiting for its turn: the line counts one connected', async () => {
+    const server = await serve();
+    const client = await RspClient.connect(server.port);
+    expect(await client.request('?', 10_000)).toMatch(/^T05/);
+    const second = net.connect(server.port, '127.0.0.1');
+    second.on('error', () => {});
+    try {
+      await new Promise<void>((resolve, reject) => second.once('connect', resolve).once('error', reject));
+      await wait(200); // accepted, and waiting (up to 2 s) for the first to leave
+      const e = await end(server, signal);
+      expect(e.ms).toBeLessThan(PROMPT_MS);
+      expectOneLine(e, signal);
+      expect(e.said).toMatch(/stopped serving [^;]+; closed the connection; closed a connection waiting for its turn\n$/);
+    } finally {
+      client.close();
+      second.destroy();
+    }
+  }, 120_000);
+
   it('during a long continue: gdb is told the target ended (X), then the connection closes', async () => {
     const server = await serve();
     const client = await RspClient.connect(server.port);

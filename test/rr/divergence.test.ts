@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Machine } from '../../src/emulator/machine';
-import { decodeEvents, EventKind, parseRecording, ParsedRecording } from '../../src/rr/format';
+import { EventKind, parseRecording, ParsedRecording } from '../../src/rr/format';
+import { decodeEvents } from './block-events';
 import { hartsDigest, memoryDigest } from '../../src/rr/snapshot';
 import { Timeline } from '../../src/rr/timeline';
 import { sharedRecording } from '../cli/recordings';

@@ -11,7 +11,8 @@ import { LinearClock } from '../../src/emulator/clock';
 import { peekCsr } from '../../src/emulator/hart/csr';
 import { boot } from '../../src/emulator/loader/boot';
 import { Machine, RunResult } from '../../src/emulator/machine';
-import { BlockKind, decodeEvents, encodeBlock, encodeEvent, encodeFileHeader, EventKind, inflateBlock, parseRecording, ParsedRecording } from '../../src/rr/format';
+import { BlockKind, decodeEvent, encodeBlock, encodeEvent, encodeFileHeader, Event, EventKind, inflateBlock, parseRecording, ParsedRecording } from '../../src/rr/format';
+import { EventLog } from '../../src/rr/event-log';
 import { CheckpointStore } from '../../src/rr/checkpoints';
 import { ByteWriter } from '../../src/rr/codec';
 import { RecordingTaps } from '../../src/rr/recorder';
@@ -54,6 +55,14 @@ function recordDemo(bootargs: string): { recording: ParsedRecording; console: st
   return { recording: parseRecording(Buffer.concat(chunks)), console: out };
 }
 
+/** An events block's start position and its events, read as replay reads them (EventLog: checked). */
+function decodeEvents(log: EventLog, index: number): { start: number; events: Event[] } {
+  const r = log.reader(index);
+  const events: Event[] = [];
+  while (!r.done) events.push(decodeEvent(r));
+  return { start: log.block(index).start, events };
+}
+
 function state(m: Machine): string {
   return `${hartsDigest(m)}:${memoryDigest(m)}`;
 }
@@ -63,9 +72,10 @@ function events(recording: ParsedRecording): { traps: { position: number; hart: 
   const traps = [];
   const turns = new Map<number, number>();
   let position = 0;
-  for (const block of recording.blocks) {
+  const log = new EventLog(recording);
+  for (const [i, block] of recording.blocks.entries()) {
     if (block.kind !== BlockKind.Events) continue;
-    for (const e of decodeEvents(block).events) {
+    for (const e of decodeEvents(log, i).events) {
       if (e.kind === EventKind.Chunk) {
         turns.set(position, e.hart);
         position += e.steps;
@@ -377,9 +387,10 @@ describe('divergence', () => {
   it('a recording whose entropy was changed is caught with the position and pc', () => {
     const { recording } = recordDemo('');
     // Rebuild the recording with one entropy byte changed: a well-formed file that lies.
-    const blocks = recording.blocks.map((b) => {
+    const log = new EventLog(recording);
+    const blocks = recording.blocks.map((b, i) => {
       if (b.kind !== BlockKind.Events) return encodeBlock(b.kind, b.sequence, inflateBlock(b));
-      const { start, events } = decodeEvents(b);
+      const { start, events } = decodeEvents(log, i);
       const w = new ByteWriter();
       w.varint(start);
       for (const e of events) {
