@@ -77,8 +77,9 @@ const CONFLICTS_BEFORE_SERIAL = 2;
 const SHARE_WINDOW = 64;
 /**
  * A slice whose steps were less than 85% useful (discarded, or in chunks that share memory, where
- * a hart waiting for another spins until its chunk ends) is followed by slices run in turns on this
- * thread, as the serial recorder runs them: 1, then 2, 4... up to 16 before parallel is tried again.
+ * a hart waiting for another spins until its chunk ends), or that ran slower than slices in turns
+ * do, is followed by slices run in turns on this thread, as the serial recorder runs them: 1, then
+ * 2, 4... up to 16 before parallel is tried again.
  */
 const USEFUL_SHARE = 0.85;
 const MAX_SERIAL_SLICES = 16;
@@ -180,23 +181,43 @@ export class ParallelEngine {
    * flight. Throws WorkerFailure if a worker fails (the turns committed so far stand).
    */
   run(budget: number, sink: TurnSink): RunResult {
+    const m = this.machine;
+    const start = m.steps;
+    const t0 = performance.now();
     if (this.serialSlices > 0) {
       this.serialSlices--;
-      return this.runInTurns(budget, sink);
-    }
-    this.sliceSteps = this.usefulSteps = 0;
-    const start = this.machine.steps;
-    const result = this.runParallel(budget, sink);
-    if (process.env.SAMSARA_ENGINE_TRACE) process.stderr.write(`engine: ${(performance.now() / 1000).toFixed(3)} s: slice at ${start}: ${this.sliceSteps} steps, ${this.usefulSteps} useful, ${this.work.map((w) => `${w.committed}/${w.serial}/${w.discarded}`).join(' ')}\n`);
-    if (!this.poor()) {
-      if (this.sliceSteps >= MIN_JUDGED_STEPS) this.penalty = 0;
+      const result = this.runInTurns(budget, sink);
+      this.measured('turns', result, m.steps - start, performance.now() - t0);
       return result;
     }
-    this.penalty = Math.min(MAX_SERIAL_SLICES, Math.max(1, 2 * this.penalty));
-    this.serialSlices = this.penalty;
-    // The slice stopped early to run the rest of it in turns.
-    const rest = budget - (this.machine.steps - start);
-    return result === RunResult.Budget && rest > 0 ? this.runInTurns(rest, sink) : result;
+    this.sliceSteps = this.usefulSteps = 0;
+    let result = this.runParallel(budget, sink);
+    const poor = this.poor();
+    if (process.env.SAMSARA_ENGINE_TRACE) process.stderr.write(`engine: ${(performance.now() / 1000).toFixed(3)} s: slice at ${start}: ${this.sliceSteps} steps, ${this.usefulSteps} useful, ${this.work.map((w) => `${w.committed}/${w.serial}/${w.discarded}`).join(' ')}\n`);
+    if (poor) {
+      // The slice stopped early: the rest of it runs in turns.
+      const rest = budget - (m.steps - start);
+      if (result === RunResult.Budget && rest > 0) result = this.runInTurns(rest, sink);
+    } else this.measured('parallel', result, m.steps - start, performance.now() - t0);
+    if (this.rate.turns === 0 && this.rate.parallel > 0) this.serialSlices = 1; // (to compare with)
+    else if (poor || this.rate.parallel < this.rate.turns) {
+      this.penalty = Math.min(MAX_SERIAL_SLICES, Math.max(1, 2 * this.penalty));
+      this.serialSlices = this.penalty;
+    } else if (m.steps - start >= MIN_JUDGED_STEPS) this.penalty = 0;
+    return result;
+  }
+
+  /**
+   * Steps per millisecond of each way of running, from the last slices that ran to their budget (a
+   * moving average): a workload that runs faster in turns (devices, the SBI, harts that wait for each
+   * other) is run in turns, and parallel is tried again now and then (the penalty).
+   */
+  private readonly rate = { turns: 0, parallel: 0 };
+
+  private measured(way: 'turns' | 'parallel', result: RunResult, steps: number, ms: number): void {
+    if (result !== RunResult.Budget || steps < MIN_JUDGED_STEPS || ms <= 0) return;
+    const r = steps / ms;
+    this.rate[way] = this.rate[way] === 0 ? r : 0.5 * this.rate[way] + 0.5 * r;
   }
 
   /** Whether this slice has run enough to judge it, and too few of its steps were useful (USEFUL_SHARE). */
