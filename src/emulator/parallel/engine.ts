@@ -1,6 +1,8 @@
-// Samsara's parallel recording engine: every hart runs on its own worker thread, in chunks, at the
-// same time as the others; the main thread commits the chunks one at a time, in an order that becomes
-// the recording's chunk log, so that the serial replayer reproduces the run exactly.
+// Samsara's parallel recording engine: every hart runs in chunks at the same time as the others
+// (hart 0 on the main thread, in slices between the engine's other work; each other hart on a worker
+// thread of its own, so that N harts need N threads); the main thread commits the chunks one at a
+// time, in an order that becomes the recording's chunk log, so that the serial replayer reproduces
+// the run exactly.
 //
 // A chunk runs on a copy-on-write view of committed RAM (chunk-bus.ts) and reports its read and write
 // sets (pages). Every commit has a number; each RAM page remembers the commit that last wrote it. A
@@ -22,6 +24,11 @@
 // the interrupt lines with the same lag; if the hart's state after beginning differs from the one
 // the chunk began from (an IPI, a device interrupt or a CLINT write came in between), the chunk is
 // thrown away and the turn, already begun, runs on the main thread instead.
+//
+// Not every workload gains: harts that share memory wait for each other's commits, and devices run
+// in turns anyway. So each slice (Session.run's budget) runs the way that has been faster lately,
+// in parallel or in turns as the serial recorder runs them, and parallel is tried again now and
+// then. SAMSARA_ENGINE_TRACE=1 prints each parallel slice's figures on stderr.
 
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
