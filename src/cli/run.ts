@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Bios, boot } from '../emulator/loader/boot';
 import { Machine, RunResult } from '../emulator/machine';
-import { ParallelEngine } from '../emulator/parallel/engine';
+import { EngineOptions, ParallelEngine } from '../emulator/parallel/engine';
 import { LinearClock } from '../emulator/clock';
 import { MAX_HARTS } from '../emulator/virt-map';
 import { FileUse, FIRMWARE_LIMIT, IMAGE_LIMIT, InputFileError, readInputFile, sizeText } from '../files/input-file';
@@ -229,7 +229,7 @@ async function runOrRecord(opts: RunOptions): Promise<number> {
     });
     if (opts.dtbOut) writeOutput('--dtb-out', opts.dtbOut, info.dtb);
     // After boot: the engine's workers learn which pages the machine watches (HTIF's tohost).
-    const session = new Session(machine, clock, taps, opts.parallel ? new ParallelEngine(machine) : undefined);
+    const session = new Session(machine, clock, taps, opts.parallel ? new ParallelEngine(machine, engineOptions()) : undefined);
     const header = (): RecordingHeader => recordingHeader(opts, machine, { kernel, bios, initrd, disk, tohost: info.htif?.tohost });
     if (opts.output) session.startRecording(fileSink(opts.output), header());
     const monitor = new Monitor(session, header);
@@ -266,6 +266,20 @@ async function runOrRecord(opts: RunOptions): Promise<number> {
     disk?.close();
     return f!.code & 0xff;
   }
+}
+
+/**
+ * The parallel engine's host inputs: the clock it compares its ways of running by, and from the
+ * environment a trace of its slices (SAMSARA_ENGINE_TRACE=1) and, for the tests of a failing worker,
+ * a fault (SAMSARA_FAULT_WORKER=HART:CHUNK).
+ */
+function engineOptions(): EngineOptions {
+  const fault = /^(\d+):(\d+)$/.exec(process.env.SAMSARA_FAULT_WORKER ?? '');
+  return {
+    now: () => performance.now(),
+    trace: process.env.SAMSARA_ENGINE_TRACE ? (line) => process.stderr.write(`${line}\n`) : undefined,
+    fault: fault ? { hart: Number(fault[1]), chunk: Number(fault[2]) } : undefined,
+  };
 }
 
 /**

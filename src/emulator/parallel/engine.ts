@@ -61,11 +61,22 @@ export interface HartWork {
   reexecuted: number;
 }
 
+/**
+ * The engine's options. Its host inputs come through here, as the machine's come through ports: the
+ * machine's state never depends on them (the recording logs what the engine decided), only how fast
+ * it gets there.
+ */
 export interface EngineOptions {
   /** The most steps in a chunk (default 40,000); a hart's chunks start at a quarter of it. */
   chunkSteps?: number;
   /** Steps in a turn run on the main thread (default 1,000). */
   serialSteps?: number;
+  /** A clock in milliseconds, to run each slice the faster way (without one: parallel, unless poor). */
+  now?: () => number;
+  /** Told each parallel slice's figures, one line each (`samsara record` with SAMSARA_ENGINE_TRACE=1). */
+  trace?: (line: string) => void;
+  /** Fault injection, for the tests of a failing worker: hart `hart`'s worker throws in its chunk `chunk`. */
+  fault?: { hart: number; chunk: number };
 }
 
 /** A worker failed: the recording ends at the last committed turn. */
@@ -147,7 +158,9 @@ export class ParallelEngine {
   private readonly begun = new HartImage(new SharedArrayBuffer(HART_IMAGE_BYTES), 0);
   private closed = false;
 
-  constructor(private readonly machine: Machine, options: EngineOptions = {}) {
+  private readonly now: () => number;
+
+  constructor(private readonly machine: Machine, private readonly options: EngineOptions = {}) {
     const bus = machine.bus;
     const pool = machine.pool;
     if (!pool) throw new Error('the parallel engine needs a machine made with copy-on-write pools (MachineConfig.parallel)');
@@ -155,6 +168,7 @@ export class ParallelEngine {
     this.clock = machine.config.clock;
     this.chunkSteps = options.chunkSteps ?? 40_000;
     this.serialSteps = options.serialSteps ?? 1_000;
+    this.now = options.now ?? ((): number => 0);
     this.versions = new Int32Array(bus.pages);
     this.writers = new Int8Array(bus.pages).fill(-1);
     const watched: number[] = [];
@@ -171,6 +185,7 @@ export class ParallelEngine {
         poolPages: pool.pagesPerHart,
         watched,
         builtinSbi: machine.config.builtinSbi,
+        faultChunk: options.fault?.hart === hart.id ? options.fault.chunk : 0,
       };
       const slot = { hart, box, stale: new Set<number>(), needsMachine: false, conflictsInRow: 0, chunkSteps: Math.max(MIN_CHUNK_STEPS, this.chunkSteps >> 2) };
       // Hart 0 runs here, so that the harts have a thread each without one more for the engine.
@@ -190,22 +205,22 @@ export class ParallelEngine {
   run(budget: number, sink: TurnSink): RunResult {
     const m = this.machine;
     const start = m.steps;
-    const t0 = performance.now();
+    const t0 = this.now();
     if (this.serialSlices > 0) {
       this.serialSlices--;
       const result = this.runInTurns(budget, sink);
-      this.measured('turns', result, m.steps - start, performance.now() - t0);
+      this.measured('turns', result, m.steps - start, this.now() - t0);
       return result;
     }
     this.sliceSteps = this.usefulSteps = 0;
     let result = this.runParallel(budget, sink);
     const poor = this.poor();
-    if (process.env.SAMSARA_ENGINE_TRACE) process.stderr.write(`engine: ${(performance.now() / 1000).toFixed(3)} s: slice at ${start}: ${this.sliceSteps} steps, ${this.usefulSteps} useful, ${this.work.map((w) => `${w.committed}/${w.serial}/${w.discarded}`).join(' ')}\n`);
+    this.options.trace?.(`engine: ${(this.now() / 1000).toFixed(3)} s: slice at ${start}: ${this.sliceSteps} steps, ${this.usefulSteps} useful; per hart committed/in turns/discarded: ${this.work.map((w) => `${w.committed}/${w.serial}/${w.discarded}`).join(' ')}`);
     if (poor) {
       // The slice stopped early: the rest of it runs in turns.
       const rest = budget - (m.steps - start);
       if (result === RunResult.Budget && rest > 0) result = this.runInTurns(rest, sink);
-    } else this.measured('parallel', result, m.steps - start, performance.now() - t0);
+    } else this.measured('parallel', result, m.steps - start, this.now() - t0);
     if (this.rate.turns === 0 && this.rate.parallel > 0) this.serialSlices = 1; // (to compare with)
     else if (poor || this.rate.parallel < this.rate.turns) {
       this.penalty = Math.min(MAX_SERIAL_SLICES, Math.max(1, 2 * this.penalty));

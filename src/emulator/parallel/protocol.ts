@@ -20,6 +20,8 @@ export interface WorkerInit {
   readonly watched: readonly number[];
   /** Whether the machine provides the SBI: a chunk stops before a trap that would reach it. */
   readonly builtinSbi: boolean;
+  /** Fault injection (EngineOptions.fault): the worker throws in this chunk (0: never). */
+  readonly faultChunk: number;
   /** The mailbox (Mailbox.buffer), and the bell: Int32 [0] counts results posted by every worker. */
   readonly mailbox: SharedArrayBuffer;
   readonly bell: SharedArrayBuffer;

@@ -12,18 +12,12 @@ const box = new Mailbox(init.mailbox);
 const bell = new Int32Array(init.bell);
 const runner = new ChunkRunner(init, box);
 
-/**
- * Fault injection for the tests of a failing worker: SAMSARA_FAULT_WORKER=HART:N makes hart HART's
- * worker throw in its Nth chunk.
- */
-const fault = /^(\d+):(\d+)$/.exec(process.env.SAMSARA_FAULT_WORKER ?? '');
-const faultChunk = fault && Number(fault[1]) === init.hart ? Number(fault[2]) : 0;
 let chunks = 0;
 
 box.started();
 while (box.waitForOrder() === Box.Order) {
   try {
-    if (++chunks === faultChunk) throw new Error(`injected fault (SAMSARA_FAULT_WORKER) in chunk ${chunks}`);
+    if (++chunks === init.faultChunk) throw new Error(`injected fault (SAMSARA_FAULT_WORKER) in chunk ${chunks}`);
     runner.start();
     runner.slice(Infinity);
     runner.finish();
