@@ -64,6 +64,8 @@ export class Replayer {
   /** Events of the turn in progress that happen inside it (entropy, block reads, traps), in order. */
   private pending: Event[] = [];
   private turn: { hart: number; remaining: number } | undefined;
+  /** The digests of harts and memory checked since the last turn began (the state has not changed). */
+  private checked: { harts?: number; memory?: number } = {};
   /** Set when runTo() stopped early for a breakpoint or a debugger hook (machine.debugStop). */
   stoppedBy?: DebugStop;
   /** Told of every trap, after it has been checked against the recording (for debugger event stops). */
@@ -216,6 +218,7 @@ export class Replayer {
     this.turn = undefined;
     this.pending = [];
     this.stoppedBy = undefined;
+    this.checked = {};
   }
 
   private endTurn(): void {
@@ -231,6 +234,7 @@ export class Replayer {
     this.stats.add(e);
     switch (e.kind) {
       case EventKind.Chunk: {
+        this.checked = {};
         if (e.hart >= m.harts.length) this.diverge(-1, `a chunk names hart ${e.hart}, but the machine has ${m.harts.length}`);
         const h = m.harts[e.hart];
         if (!m.beginTurn(h)) this.diverge(e.hart, `hart ${e.hart} cannot run (${h.stopped ? 'stopped' : 'waiting for an interrupt'}), but the recording gives it a turn of ${e.steps} steps`);
@@ -258,11 +262,17 @@ export class Replayer {
         break;
       case EventKind.Digest:
         this.at(e.position, 'state digest');
+        // Digests of a state already checked (no turn since) are not computed again: a file of
+        // millions of them costs its reading, not millions of hashes.
+        if (this.checked.harts === e.digest) break;
+        this.checked.harts = e.digest;
         if (hartsDigest(m) !== e.digest) this.diverge(-1, `the harts' state differs from the recording's (digest ${hartsDigest(m).toString(16)}, recorded ${e.digest.toString(16)})`);
         if (e.position > this.digests[1]) this.digests = [this.digests[1], e.position];
         break;
       case EventKind.MemoryDigest:
         this.at(e.position, 'memory digest');
+        if (this.checked.memory === e.digest) break;
+        this.checked.memory = e.digest;
         if (memoryDigest(m) !== e.digest) this.diverge(-1, 'memory differs from the recording\'s (memory digest mismatch)');
         break;
       case EventKind.TimeLag:

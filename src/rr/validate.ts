@@ -24,10 +24,18 @@ const MAX_DRIVE_SIZE = 2 ** 40;
 
 /**
  * The steps of one chunk (a hart's turn). The recorder writes turns of at most the machine's
- * quantum (10,000 steps); 2^20 leaves a hundredfold margin, and a chunk that cannot be consistent
+ * quantum (10,000 steps), or a parallel chunk's 40,000; 2^20 leaves a large margin, and a chunk that cannot be consistent
  * then costs a replay a fraction of a second, not hours, before the guest's state says so.
  */
 export const MAX_CHUNK_STEPS = 2 ** 20;
+
+/**
+ * Device reads (entropy, block reads) in one turn. Each takes a descriptor the guest wrote to a
+ * virtqueue; a turn of the recorder (at most 40,000 steps) makes a handful. The replayer holds a
+ * turn's reads until it runs, so they are bounded in number and in bytes.
+ */
+export const MAX_TURN_READS = 65_536;
+export const MAX_TURN_READ_BYTES = 64 * 2 ** 20;
 
 /**
  * The traps one turn may take: an interrupt as it begins (Machine.beginTurn), then at most one per
@@ -162,6 +170,9 @@ export class EventChecker {
   private lagged = false;
   /** The Trap events since the last chunk: the next turn's. */
   private turnTraps = 0;
+  /** The device reads (entropy, block reads) since the last chunk, and their bytes: the next turn's. */
+  private turnReads = 0;
+  private turnReadBytes = 0;
   ended = false;
 
   constructor(private readonly header: RecordingHeader, private readonly name: string, start: number) {
@@ -181,7 +192,8 @@ export class EventChecker {
       throw new FormatError(`${this.blockName}, byte ${offset}: the ${kindName(e)} event's ${field} is ${value}: must be ${must}`);
     };
     const misplaced = (why: string): never => {
-      throw new FormatError(`${this.blockName}, byte ${offset}: a ${kindName(e)} event, but ${why}`);
+      const name = kindName(e);
+      throw new FormatError(`${this.blockName}, byte ${offset}: ${/^[aeiouE]/.test(name) ? 'an' : 'a'} ${name} event, but ${why}`);
     };
     if (this.ended) misplaced('it comes after the End event');
     const harts = this.header.machine.harts;
@@ -191,7 +203,7 @@ export class EventChecker {
       if (e.steps === 0) bad('steps', 0, 'at least 1: a turn takes a step (the recorder writes no empty turn)');
       if (this.last > this.position + e.steps) bad('steps', e.steps, `at least ${this.last - this.position}: the events before it at position ${this.last} lie in this turn`);
       if (this.turnTraps > e.steps + 1) bad('steps', e.steps, `at least ${this.turnTraps - 1}: the turn took ${this.turnTraps} traps, at most one per step and one as it began`);
-      this.turnTraps = 0;
+      this.turnTraps = this.turnReads = this.turnReadBytes = 0;
       this.position += e.steps;
       if (this.position > Number.MAX_SAFE_INTEGER) bad('steps', e.steps, 'such that positions stay below 2^53');
       this.lagged = false;
@@ -208,8 +220,10 @@ export class EventChecker {
         break;
       case EventKind.Entropy:
         if (!this.header.machine.entropy) misplaced('the header\'s machine has no entropy device');
+        this.deviceRead(e.data.length, misplaced);
         break;
       case EventKind.BlockRead: {
+        this.deviceRead(e.data.length, misplaced);
         const drive = this.header.machine.drive;
         if (!drive) misplaced('the header\'s machine has no drive');
         else if (e.offset + e.data.length > drive.size) bad('offset', e.offset, `such that its ${e.data.length} bytes lie inside the drive's ${drive.size}`);
@@ -224,6 +238,7 @@ export class EventChecker {
         // It belongs to the turn that begins here, and comes before that turn's chunk.
         if (e.position !== this.position) bad('position', e.position, `${this.position}, where the next turn begins`);
         if (this.lagged) misplaced('the turn already has one');
+        if (e.position === 0) misplaced('no turn at position 0 can run behind its place');
         if (e.lag < 1 || e.lag > e.position) bad('lag', e.lag, `from 1 to its position, ${e.position}`);
         this.lagged = true;
         break;
@@ -234,6 +249,16 @@ export class EventChecker {
       default:
         break;
     }
+  }
+
+  /**
+   * A device read of the turn to come: the replayer holds them until the turn takes them, so a turn
+   * may have at most MAX_TURN_READS of them, of at most MAX_TURN_READ_BYTES in all.
+   */
+  private deviceRead(bytes: number, misplaced: (why: string) => never): void {
+    if (++this.turnReads > MAX_TURN_READS) misplaced(`its turn has made ${MAX_TURN_READS} device reads already (entropy and block reads): more than a turn can make`);
+    this.turnReadBytes += bytes;
+    if (this.turnReadBytes > MAX_TURN_READ_BYTES) misplaced(`its turn's device reads carry more than ${MAX_TURN_READ_BYTES} bytes`);
   }
 
   /** The block's events are all read: none lies beyond the turns it holds. */
