@@ -37,6 +37,8 @@ export const PT_LOAD = 1;
 const SHT_SYMTAB = 2;
 const SHT_STRTAB = 3;
 const SHT_NOBITS = 8;
+/** e_shstrndx: the index of the section names' string table is in section 0's sh_link (gABI). */
+const SHN_XINDEX = 0xffff;
 
 export interface ProgramHeader {
   type: number;
@@ -159,9 +161,12 @@ export function parseElf(data: Uint8Array): ElfFile {
     for (const [i, s] of raw.entries()) {
       if (s.type !== SHT_NOBITS && s.type !== 0) need(s.offset, s.size, `section ${i}`);
     }
-    // SHN_UNDEF: no names. Else the section names' string table, which must be one (gABI, e_shstrndx).
-    const strtab = shstrndx !== 0 && shstrndx < raw.length ? raw[shstrndx] : undefined;
-    if (strtab && strtab.type !== SHT_STRTAB) throw new ElfError(`e_shstrndx ${shstrndx} is not a string table (sh_type ${strtab.type})`);
+    // SHN_UNDEF: no names. SHN_XINDEX: the index is section 0's sh_link. Else the section names'
+    // string table, which must be one (gABI, e_shstrndx).
+    const names = shstrndx === SHN_XINDEX && raw.length > 0 ? raw[0].link : shstrndx;
+    if (names !== 0 && names >= raw.length) throw new ElfError(`e_shstrndx ${names} is past the ${raw.length} section headers`);
+    const strtab = names !== 0 ? raw[names] : undefined;
+    if (strtab && strtab.type !== SHT_STRTAB) throw new ElfError(`e_shstrndx ${names} is not a string table (sh_type ${strtab.type})`);
     for (const s of raw) {
       sections.push({
         name: strtab ? cString(data, Number(strtab.offset) + s.nameOff, Number(strtab.offset + strtab.size)) : '',

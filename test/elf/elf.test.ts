@@ -134,6 +134,9 @@ describe('malformed ELF files: an ElfError naming the problem', () => {
     const bad = Buffer.from(demo);
     bad.writeUInt16LE(7, 62); // e_shstrndx: .riscv.attributes
     refused(bad, /e_shstrndx 7 is not a string table/);
+    const past = Buffer.from(demo);
+    past.writeUInt16LE(0xfff0, 62); // past the section headers (it used to mean: no section names)
+    refused(past, /e_shstrndx 65520 is past the 20 section headers/);
   });
 
   it('a 32-bit ELF, a big-endian one, another machine', () => {
