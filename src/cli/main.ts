@@ -5,7 +5,7 @@ import { benchCommand, BENCH_HELP } from './bench';
 import { dapCommand, DAP_HELP } from './dap';
 import { gdbCommand, GDB_HELP } from './gdb';
 import { GDBSERVER_HELP, gdbserverCommand } from './gdbserver';
-import { infoCommand, INFO_HELP, replayCommand, REPLAY_HELP } from './replay';
+import { infoCommand, INFO_HELP, printable, replayCommand, REPLAY_HELP } from './replay';
 import { recordCommand, runCommand, RUN_HELP } from './run';
 import { symbolizeCommand, SYMBOLIZE_HELP } from './symbolize';
 import { fileProblem } from '../files/input-file';
@@ -49,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`samsara: unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})\n`);
+    process.stderr.write(`samsara: unknown command '${printable(name)}' (commands: ${Object.keys(COMMANDS).join(', ')})\n`);
     return 2;
   }
   const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest; // after --: another program's (samsara gdb's gdb)
@@ -63,7 +63,8 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UsageError || isInputError(e)) {
       const err = e as NodeJS.ErrnoException;
       const message = err.code && err.path ? `${err.path}: ${fileProblem(err)}` : err.message;
-      process.stderr.write(`samsara ${name}: ${message}\n`);
+      // One line, whatever the file names in it hold (control characters, escape sequences).
+      process.stderr.write(`samsara ${name}: ${printable(message)}\n`);
       return 2;
     }
     throw e;
