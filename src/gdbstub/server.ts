@@ -51,6 +51,9 @@ export interface Shutdown {
   told: boolean;
 }
 
+/** Steps a far `monitor seek` replays between looks at signals and the connection (about 50 ms). */
+const SEEK_SLICE = 2_000_000;
+
 export class GdbServer {
   private server: net.Server | undefined;
   /** The connection being served, until it has ended and its last request is done. */
@@ -301,8 +304,21 @@ class Connection {
         return this.send('1');
       case 'qThreadExtraInfo':
         return this.send(reply.hexEncodeText(t.describe(this.thread(req.thread))));
-      case 'qRcmd':
+      case 'qRcmd': {
+        // A far `seek` forward replays in slices, with a turn of the event loop between them (a
+        // signal, or the connection closing, ends it), as a continue does.
+        const seek = /^\s*seek\s+(\d+)\s*$/.exec(req.command);
+        if (seek) {
+          const to = Number(seek[1]);
+          while (!this.gone && Number.isSafeInteger(to) && to - t.target.position > SEEK_SLICE) {
+            t.target.seek(t.target.position + SEEK_SLICE);
+            if (t.target.divergence) break;
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+          if (this.gone) return;
+        }
         return this.send(reply.hexEncodeText(monitorCommand(t.target, req.command)));
+      }
       case 'qOffsets': case 'qSymbol': case 'qTStatus': case 'vMustReplyEmpty': case 'unknown':
         return this.send('');
       case 'H':

@@ -146,6 +146,24 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('samsara gdbserver ends on %s at o
     }
   }, 120_000);
 
+  it('during a far monitor seek: it ends without finishing the seek (which replays in slices), and the connection closes', async () => {
+    const server = await serve();
+    const client = await RspClient.connect(server.port);
+    try {
+      // To the end of the recording from its start: a second or more of replay, in one request.
+      const reply = client.monitor('seek 49000000', 60_000);
+      reply.catch(() => {});
+      await wait(300);
+      const e = await end(server, signal);
+      // The seek was cut short: gdb gets no answer to it (a seek run in one piece answered first).
+      await expect(reply).rejects.toThrow();
+      expect(e.ms).toBeLessThan(PROMPT_MS);
+      expectOneLine(e, signal);
+    } finally {
+      client.close();
+    }
+  }, 120_000);
+
   it('with a client that does not read what it is sent', async () => {
     const server = await serve();
     // Raw: 4,000 reads of 4 KiB of memory, 32 MiB of replies that are never read.
