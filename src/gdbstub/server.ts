@@ -311,8 +311,9 @@ class Connection {
         if (seek) {
           const to = Number(seek[1]);
           while (!this.gone && Number.isSafeInteger(to) && to - t.target.position > SEEK_SLICE) {
-            t.target.seek(t.target.position + SEEK_SLICE);
-            if (t.target.divergence) break;
+            const from = t.target.position;
+            t.target.seek(from + SEEK_SLICE);
+            if (t.target.divergence || t.target.position <= from) break; // (or the recording's end)
             await new Promise((resolve) => setImmediate(resolve));
           }
           if (this.gone) return;
