@@ -269,8 +269,8 @@ async function runOrRecord(opts: RunOptions): Promise<number> {
 
 /**
  * The parallel engine's host inputs: the clock it compares its ways of running by, and from the
- * environment a trace of its slices (SAMSARA_ENGINE_TRACE=1) and, for the tests of a failing worker,
- * a fault (SAMSARA_FAULT_WORKER=HART:CHUNK).
+ * environment a trace of its slices (SAMSARA_ENGINE_TRACE=1), and for the tests parallel slices only
+ * (SAMSARA_PARALLEL_ALWAYS=1) and a failing worker (SAMSARA_FAULT_WORKER=HART:CHUNK).
  */
 function engineOptions(): EngineOptions {
   const fault = /^(\d+):(\d+)$/.exec(process.env.SAMSARA_FAULT_WORKER ?? '');
@@ -278,6 +278,7 @@ function engineOptions(): EngineOptions {
     now: () => performance.now(),
     trace: process.env.SAMSARA_ENGINE_TRACE ? (line) => process.stderr.write(`${line}\n`) : undefined,
     fault: fault ? { hart: Number(fault[1]), chunk: Number(fault[2]) } : undefined,
+    always: process.env.SAMSARA_PARALLEL_ALWAYS === '1',
   };
 }
 

@@ -21,6 +21,11 @@ const STRESS_APPEND = 'sections=amo,lrsc,locks,ring,paging,fencei iters=1000 see
 const TIMEOUT_MS = 120_000;
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-parallel-'));
+/**
+ * Every slice in parallel: the engine would otherwise run slices where parallel does not pay in
+ * turns, as the serial recorder does, and these tests are about the chunks it commits.
+ */
+const ALWAYS = { ...process.env, SAMSARA_PARALLEL_ALWAYS: '1' };
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** `samsara info`'s figure in the row named `row` (the text after the name). */
@@ -30,7 +35,7 @@ function infoRow(info: string, row: string): string | undefined {
 }
 
 /** Record with --parallel, then replay: the replay's console and exit equal the recording's. */
-async function recordAndReplay(name: string, args: string[], image: string, env?: NodeJS.ProcessEnv) {
+async function recordAndReplay(name: string, args: string[], image: string, env: NodeJS.ProcessEnv = ALWAYS) {
   const file = path.join(tmp, `${name}.rec`);
   const rec = await samsaraAsync(['record', '--parallel', '-o', file, ...args, image], { timeoutMs: TIMEOUT_MS, env });
   expect(rec.stderr, `${name}: record`).toMatch(/samsara record: wrote /);
@@ -89,7 +94,7 @@ describe('parallel recording', () => {
   }, 600_000);
 
   it('a worker that throws ends the recording at the last committed turn, naming the hart; the recording replays', async () => {
-    const { rec, rep } = await recordAndReplay('fault', ['--harts', '2', '--append', 'seed=3 ops=2000'], DEMO, { ...process.env, SAMSARA_FAULT_WORKER: '1:3' });
+    const { rec, rep } = await recordAndReplay('fault', ['--harts', '2', '--append', 'seed=3 ops=2000'], DEMO, { ...ALWAYS, SAMSARA_FAULT_WORKER: '1:3' });
     expect(rec.stderr).toContain("hart 1's worker failed: injected fault (SAMSARA_FAULT_WORKER) in chunk 3");
     expect(rec.code).toBe(125);
     expect(rep.stderr).toMatch(/replayed \d+ steps to the end \(fatal/);

@@ -77,6 +77,11 @@ export interface EngineOptions {
   trace?: (line: string) => void;
   /** Fault injection, for the tests of a failing worker: hart `hart`'s worker throws in its chunk `chunk`. */
   fault?: { hart: number; chunk: number };
+  /**
+   * Run every slice in parallel, never in turns however it goes (default false): for the tests
+   * that check parallel recordings replay exactly, which must not be run in turns instead.
+   */
+  always?: boolean;
 }
 
 /** A worker failed: the recording ends at the last committed turn. */
@@ -215,6 +220,7 @@ export class ParallelEngine {
     this.sliceSteps = this.usefulSteps = 0;
     let result = this.runParallel(budget, sink);
     const poor = this.poor();
+    if (this.options.always) return result;
     this.options.trace?.(`engine: ${(this.now() / 1000).toFixed(3)} s: slice at ${start}: ${this.sliceSteps} steps, ${this.usefulSteps} useful; per hart committed/in turns/discarded: ${this.work.map((w) => `${w.committed}/${w.serial}/${w.discarded}`).join(' ')}`);
     if (poor) {
       // The slice stopped early: the rest of it runs in turns.
@@ -244,6 +250,7 @@ export class ParallelEngine {
 
   /** Whether this slice has run enough to judge it, and too few of its steps were useful (USEFUL_SHARE). */
   private poor(): boolean {
+    if (this.options.always) return false;
     return this.sliceSteps >= MIN_JUDGED_STEPS && this.usefulSteps < USEFUL_SHARE * this.sliceSteps;
   }
 
