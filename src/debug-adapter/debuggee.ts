@@ -43,9 +43,6 @@ export interface DataBreakpoint {
 /** Whether a stack pointer is in the frame whose stack pointer was `sp0`, or in one of its callers. */
 const atOrAbove = (sp0: bigint) => (sp: bigint): boolean => sp >= sp0 && sp - sp0 < STACK_SPAN;
 
-/** Steps a far seek replays between turns of the event loop (about 50 ms). */
-const SEEK_SLICE = 2_000_000;
-
 export class Debuggee {
   /** Every user breakpoint address. */
   private user = new Set<bigint>();
@@ -192,20 +189,6 @@ export class Debuggee {
    * recording it is refused, with the sentence that says so; a seek that finds it stops at the last
    * state the recording vouches for ({ kind: 'diverged' }).
    */
-  /**
-   * Replay a far seek forward in slices, with a turn of the event loop between them, so that a
-   * signal or a disconnect (`ended`) is seen as in motions; seek() then goes the rest of the way.
-   */
-  async approach(position: number, ended: () => boolean): Promise<void> {
-    const target = this.target;
-    while (!ended() && !target.divergence && position - target.position > SEEK_SLICE) {
-      const from = target.position;
-      target.seek(from + SEEK_SLICE);
-      if (target.position <= from) return; // the recording's end
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
-
   seek(position: number): Stop {
     const known = this.target.divergence;
     if (known && position > known.limit) throw new AdapterError(ErrorCode.BadInput, known.message);

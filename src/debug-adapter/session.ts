@@ -457,7 +457,7 @@ export class SamsaraSession extends DebugSession {
   private async seek(a: { position: number }): Promise<{ position: number }> {
     if (!Number.isSafeInteger(a.position)) throw new AdapterError(ErrorCode.BadRequest, `samsara/seek: position must be an integer (got ${JSON.stringify(a.position)})`);
     const { debuggee } = this.stoppedSession();
-    await debuggee.approach(a.position, () => this.terminated);
+    await debuggee.target.approach(a.position, () => this.terminated);
     if (this.terminated) return { position: debuggee.target.position };
     const stop = debuggee.seek(a.position);
     this.afterSeek(stop);

@@ -51,9 +51,6 @@ export interface Shutdown {
   told: boolean;
 }
 
-/** Steps a far `monitor seek` replays between looks at signals and the connection (about 50 ms). */
-const SEEK_SLICE = 2_000_000;
-
 export class GdbServer {
   private server: net.Server | undefined;
   /** The connection being served, until it has ended and its last request is done. */
@@ -309,13 +306,7 @@ class Connection {
         // signal, or the connection closing, ends it), as a continue does.
         const seek = /^\s*seek\s+(\d+)\s*$/.exec(req.command);
         if (seek) {
-          const to = Number(seek[1]);
-          while (!this.gone && Number.isSafeInteger(to) && to - t.target.position > SEEK_SLICE) {
-            const from = t.target.position;
-            t.target.seek(from + SEEK_SLICE);
-            if (t.target.divergence || t.target.position <= from) break; // (or the recording's end)
-            await new Promise((resolve) => setImmediate(resolve));
-          }
+          await t.target.approach(Number(seek[1]), () => this.gone);
           if (this.gone) return;
         }
         return this.send(reply.hexEncodeText(monitorCommand(t.target, req.command)));

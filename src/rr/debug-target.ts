@@ -111,6 +111,9 @@ export interface ResumeOptions {
 /** Steps of replay between looks at the interrupt check (about 20 ms of replay). */
 const SLICE_STEPS = 2_000_000;
 
+/** Steps a far seek replays between turns of the event loop (about 50 ms). */
+const SEEK_SLICE = 2_000_000;
+
 export class DebugTarget {
   private breakpoints: bigint[] = [];
   private watches: (Watch & { physical: number })[] = [];
@@ -285,6 +288,20 @@ export class DebugTarget {
   /** Go to a position (clamped to the recording). */
   seek(position: number): void {
     this.timeline.seek(position);
+  }
+
+  /**
+   * Replay a far seek forward in slices, with a turn of the event loop between them, so that a
+   * signal or a closed connection (`ended`) is seen as it is in motions; seek() then goes the rest
+   * of the way. Stops early at a divergence or the recording's end.
+   */
+  async approach(position: number, ended: () => boolean): Promise<void> {
+    while (!ended() && !this.divergence && position - this.position > SEEK_SLICE) {
+      const from = this.position;
+      this.seek(from + SEEK_SLICE);
+      if (this.position <= from) return; // the recording's end
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   // --- Traps, from the recording's events ----------------------------------------------------------
