@@ -3,7 +3,6 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Bios, boot } from '../emulator/loader/boot';
 import { Machine, RunResult } from '../emulator/machine';

@@ -6,20 +6,17 @@
 import * as path from 'node:path';
 import { DebugSession, InitializedEvent, OutputEvent, StoppedEvent, TerminatedEvent } from '@vscode/debugadapter';
 import { DebugProtocol } from '@vscode/debugprotocol';
-import { InputFileError, readInputFile, RECORDING_LIMIT } from '../files/input-file';
-import { FormatError, parseRecording } from '../rr/format';
-import { describeHart, DebugTarget } from '../rr/debug-target';
+import { seekPosition } from '../rr/commands';
+import { describeHart } from '../rr/debug-target';
 import { overview, Overview } from '../rr/overview';
-import { KernelSymbols } from '../symbols';
-import { BreakpointRegistry, UserBreakpoint } from './breakpoints';
+import { UserBreakpoint } from './breakpoints';
 import { Debuggee, Direction, Stop } from './debuggee';
 import { disassembleAround } from './disassembly';
 import { AdapterError, adapterError, ErrorCode } from './errors';
-import { LaunchArguments, validateLaunch } from './launch';
-import { defaultSourceRoot, SourceMap } from './sources';
+import { Launch, LaunchArguments, openLaunch, validateLaunch } from './launch';
 import { backtrace, StackEntry } from './stack';
-import { hex, HartValues } from './variables';
-import { DataViews, FrameRef } from './data-views';
+import { hex } from './variables';
+import { FrameRef } from './data-views';
 
 type Handler = (args: any) => Promise<unknown> | unknown;
 
@@ -29,24 +26,13 @@ export interface SessionOptions {
 }
 
 export class SamsaraSession extends DebugSession {
-  private launched?: {
-    args: LaunchArguments;
-    debuggee: Debuggee;
-    symbols?: KernelSymbols;
-    sources: SourceMap;
-    values: HartValues;
-    views: DataViews;
-    breakpoints: BreakpointRegistry;
-    overview?: { buckets: number; overview: Overview };
-  };
+  private launched?: Omit<Launch, 'target' | 'recording'> & { args: LaunchArguments; overview?: { buckets: number; overview: Overview } };
   private running = false;
   private terminated = false;
   /** The hart the last stop was about: memory, disassembly and expressions without a frame use it. */
   private stopHart = 0;
   private columnsStartAt1 = true;
   private linesStartAt1 = true;
-  /** Ids for breakpoints set before launch (the client may send them early; none can be verified). */
-  private unlaunchedIds = 1;
   /** Frame and variables references, valid until the next motion. */
   private frames: FrameRef[] = [];
   /** Each hart's stack at the current position, with its frame ids, unwound once per stop. */
@@ -141,50 +127,7 @@ export class SamsaraSession extends DebugSession {
     // report its stop against the new recording.
     if (this.launched) throw new AdapterError(ErrorCode.BadRequest, 'a recording is already open in this session (one launch per session: start another session to open another recording)');
     const args = validateLaunch(raw, this.cwd);
-    // Both files through src/files: a regular file within its limit, or one sentence at once
-    // naming "recording" or "program" (a device or a FIFO is never read).
-    let recording;
-    try {
-      recording = parseRecording(readInputFile(args.recording, { option: 'recording', limit: RECORDING_LIMIT }), args.recording);
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      const why = e instanceof FormatError ? err.message : e instanceof InputFileError ? `${e.path}: ${e.problem}` : `${args.recording}: ${err.message}`;
-      throw new AdapterError(ErrorCode.BadInput, `cannot open the recording: ${why}`);
-    }
-    let symbols: KernelSymbols | undefined;
-    if (args.program) {
-      try {
-        symbols = KernelSymbols.open(args.program, 'program');
-      } catch (e) {
-        const why = e instanceof InputFileError ? `${e.path}: ${e.problem}` : (e as Error).message;
-        throw new AdapterError(ErrorCode.BadInput, `cannot read the program's symbols: ${why}`);
-      }
-    }
-    if (recording.truncated) this.output(`${args.recording} was cut off at byte ${recording.truncated.size}: it replays up to its last complete block\n`, 'important');
-    const target = DebugTarget.open(recording, args.recording, { checkpointBudget: args.checkpointMemory === undefined ? undefined : args.checkpointMemory * 2 ** 20 });
-    const debuggee = new Debuggee(target, symbols);
-    const values = new HartValues(debuggee, symbols);
-    const views = new DataViews(debuggee, values, symbols);
-    // Conditions and log messages are C in the frame of the hit (frame 0 of the hart that hit).
-    const hitFrame = (h: number): FrameRef => {
-      const pc = debuggee.pc(h);
-      const registers = new Map<number, bigint>();
-      for (let r = 0; r < 32; r++) registers.set(r, debuggee.reg(h, r));
-      const entry: StackEntry = { pc, lookupPc: pc, registers, inlined: false };
-      return { hart: h, entry, at: { hart: h, stack: [entry], index: 0 } };
-    };
-    const evaluator = {
-      condition: (h: number, text: string) => views.condition(hitFrame(h), h, text),
-      interpolate: (h: number, message: string) => views.interpolate(hitFrame(h), h, message),
-    };
-    const breakpoints = new BreakpointRegistry(evaluator, (text, category) => this.output(text, category));
-    debuggee.breakpointFilter = (hart, address, position) => breakpoints.shouldStop(hart, address, position);
-    const sources = new SourceMap(args.sourceRoot ?? defaultSourceRoot(symbols, args.program, this.cwd), args.sourceMap);
-    if (symbols && !debuggee.programMatches()) {
-      const kernel = recording.header.images.find((i) => i.role === 'kernel')?.name ?? 'its kernel';
-      this.output(`samsara: ${args.program} does not look like the kernel this recording ran (${kernel}): its first loaded bytes are not in the machine's memory at the start; symbols and lines may be wrong\n`, 'important');
-    }
-    if (symbols?.debugInfoError) this.output(`samsara: ${args.program}: its DWARF cannot be read (${symbols.debugInfoError.message}): lines and symbols still work, variables do not\n`, 'important');
+    const { target, recording, debuggee, symbols, sources, values, views, breakpoints } = openLaunch(args, this.cwd, (text, category) => this.output(text, category));
     this.launched = { args, debuggee, symbols, sources, values, views, breakpoints };
     this.output(`samsara: ${args.recording}: ${recording.header.machine.harts} hart(s), positions ${target.start}..${target.end}${symbols ? `, symbols from ${args.program}` : ', no symbols (set "program")'}\n`);
     this.sendEvent(new InitializedEvent());
@@ -369,11 +312,14 @@ export class SamsaraSession extends DebugSession {
     return { variables: this.stoppedSession().views.variables(a) };
   }
 
-  private evaluate(a: DebugProtocol.EvaluateArguments): DebugProtocol.EvaluateResponse['body'] {
+  private async evaluate(a: DebugProtocol.EvaluateArguments): Promise<DebugProtocol.EvaluateResponse['body']> {
     const { debuggee, views } = this.stoppedSession();
     const frame = a.frameId !== undefined ? this.frame(a.frameId) : undefined;
     const h = frame?.hart ?? this.stopHart;
-    // The time-travel commands, worded as gdb's `monitor` has them.
+    // The time-travel commands, worded as gdb's `monitor` has them (a far seek in slices first).
+    const far = a.context === 'repl' ? seekPosition(a.expression) : undefined;
+    if (far !== undefined) await debuggee.target.approach(far, () => this.terminated);
+    if (this.terminated) return { result: '', variablesReference: 0 };
     const command = a.context === 'repl' ? debuggee.target.command(a.expression) : undefined;
     if (command) {
       if (!command.ok) throw new AdapterError(ErrorCode.BadExpression, command.text, false);

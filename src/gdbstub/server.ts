@@ -4,6 +4,7 @@
 
 import * as net from 'node:net';
 import { encodePacket, MAX_PACKET_SIZE, PacketDecoder } from './codec';
+import { seekPosition } from '../rr/commands';
 import { monitorCommand } from './monitor';
 import { parseRequest, Request, ThreadId } from './packets';
 import * as reply from './replies';
@@ -264,7 +265,9 @@ class Connection {
     await new Promise((resolve) => setImmediate(resolve));
     if (!this.socket.writableNeedDrain || this.gone) return;
     this.flow();
-    await Promise.race([new Promise((resolve) => this.socket.once('drain', resolve)), this.ending]);
+    let drained = (): void => {};
+    await Promise.race([new Promise<void>((resolve) => { drained = resolve; this.socket.once('drain', resolve); }), this.ending]);
+    this.socket.off('drain', drained);
     this.flow();
   }
 
@@ -304,9 +307,9 @@ class Connection {
       case 'qRcmd': {
         // A far `seek` forward replays in slices, with a turn of the event loop between them (a
         // signal, or the connection closing, ends it), as a continue does.
-        const seek = /^\s*seek\s+(\d+)\s*$/.exec(req.command);
-        if (seek) {
-          await t.target.approach(Number(seek[1]), () => this.gone);
+        const seek = seekPosition(req.command);
+        if (seek !== undefined) {
+          await t.target.approach(seek, () => this.gone);
           if (this.gone) return;
         }
         return this.send(reply.hexEncodeText(monitorCommand(t.target, req.command)));

@@ -8,6 +8,16 @@ export const COMMANDS_HELP = 'commands: when (the current position), seek POSITI
 
 const SEEK_USAGE = 'usage: seek POSITION (a whole number: instructions and exceptions of all harts since the start)';
 
+/**
+ * The position a `seek POSITION` line names, if it is one: the servers replay a far seek forward in
+ * slices first (DebugTarget.approach), so that a signal or a closed connection is seen meanwhile.
+ */
+export function seekPosition(line: string): number | undefined {
+  const m = /^\s*seek\s+(\d+)\s*$/.exec(line);
+  const p = m ? Number(m[1]) : NaN;
+  return Number.isSafeInteger(p) ? p : undefined;
+}
+
 export interface CommandResult {
   text: string;
   /** The position changed. */

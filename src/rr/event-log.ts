@@ -62,11 +62,22 @@ export class EventLog {
     return this.blockCount > 1 ? this.block(1).start : undefined;
   }
 
-  /** Every event of the recording, checked, in order. */
-  *events(): Generator<Event> {
+  /**
+   * Visit every event of the recording, checked, in order. A block not checked yet is decoded once
+   * for both (its events are visited as they pass the checks, so a block found wrong part-way has
+   * had some visited: the caller's work is lost with the error); blocks are not kept.
+   */
+  forEach(visit: (e: Event) => void): void {
     for (let i = 1; i < this.blockCount; i++) {
-      const r = this.reader(i);
-      while (!r.done) yield decodeEvent(r);
+      const kept = this.kept.find((b) => b.index === i);
+      if (!kept && i === this.checked) {
+        this.check(this.load(i), visit);
+        continue;
+      }
+      const b = kept ?? this.block(i);
+      const r = new ByteReader(b.payload, `${this.name}: block ${this.recording.blocks[i].sequence}`);
+      r.pos = b.first;
+      while (!r.done) visit(decodeEvent(r));
     }
   }
 
@@ -79,8 +90,8 @@ export class EventLog {
     return { index, start, first: r.pos, payload };
   }
 
-  /** Check a block's every event, in block order. */
-  private check(b: EventsBlock): void {
+  /** Check a block's every event, in block order (and visit each, if asked). */
+  private check(b: EventsBlock, visit?: (e: Event) => void): void {
     const sequence = this.recording.blocks[b.index].sequence;
     this.checker ??= new EventChecker(this.recording.header, this.name, this.start ?? b.start);
     this.checker.beginBlock(sequence, b.start);
@@ -88,7 +99,9 @@ export class EventLog {
     r.pos = b.first;
     while (!r.done) {
       const at = r.pos;
-      this.checker.check(decodeEvent(r), at);
+      const e = decodeEvent(r);
+      this.checker.check(e, at);
+      visit?.(e);
     }
     this.checker.endBlock();
     this.checked = b.index + 1;

@@ -11,7 +11,9 @@
 // of its own, so that a damaged length is not mistaken for a cut-off file. A block whose checksum
 // fails is corruption and is reported with the block's number and offset, never replayed.
 //
-// Any change to the header, the blocks or the records must bump FORMAT_VERSION.
+// Any change to the header, the blocks or the records must bump FORMAT_VERSION. Version 2: a block
+// holds at most one clock re-base, console input, harts digest and memory digest at a position, no
+// device read of no bytes, and runs a turn unless it carries console input or the End (validate.ts).
 
 import { deflateSync, Inflate } from 'fflate';
 import { PAGE_SIZE } from '../emulator/bus';
@@ -19,7 +21,7 @@ import { ByteReader, ByteWriter, crc32, decodeJson, encodeJson, FormatError } fr
 import { MAX_HEADER_BYTES, readHeader } from './validate';
 
 export const MAGIC = 'SAMSARA\n';
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 const BLOCK_MAGIC = 0x314b4c42; // "BLK1"
 const BLOCK_HEADER = 25;
 

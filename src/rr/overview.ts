@@ -30,7 +30,7 @@ export function overview(recording: ParsedRecording, buckets = 512, name = 'reco
   const log = new EventLog(recording, name);
   const start = log.firstPosition() ?? 0;
   let position = start;
-  for (const e of log.events()) if (e.kind === EventKind.Chunk) position += e.steps;
+  log.forEach((e) => { if (e.kind === EventKind.Chunk) position += e.steps; });
   const end = Math.max(position, start + 1);
   const bucketSize = Math.max(1, Math.ceil((end - start) / buckets));
   const n = Math.ceil((end - start) / bucketSize);
@@ -38,7 +38,7 @@ export function overview(recording: ParsedRecording, buckets = 512, name = 'reco
   const o: Overview = { start, end, bucketSize, steps: Array.from({ length: harts }, zeros), interrupts: zeros(), syscalls: zeros(), exceptions: zeros(), inputs: zeros() };
   const bucket = (p: number): number => Math.min(n - 1, Math.max(0, Math.floor((p - start) / bucketSize)));
   position = start;
-  for (const e of log.events()) {
+  log.forEach((e) => {
     switch (e.kind) {
       case EventKind.Chunk: {
         // Spread the chunk's steps over the buckets it spans.
@@ -64,6 +64,6 @@ export function overview(recording: ParsedRecording, buckets = 512, name = 'reco
       default:
         break;
     }
-  }
+  });
   return o;
 }

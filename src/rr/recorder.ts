@@ -22,7 +22,8 @@ export interface RecordingSink {
 
 /**
  * Port wrappers put around the machine's entropy and block ports when it is built, so that a
- * recording can be started and stopped at any time while it runs.
+ * recording can be started and stopped at any time while it runs. A read of no bytes (a guest may
+ * ask for one) brings nothing in, and is not logged.
  */
 export class RecordingTaps {
   recorder: Recorder | undefined;
@@ -31,7 +32,7 @@ export class RecordingTaps {
     return {
       fill: (buf) => {
         port.fill(buf);
-        this.recorder?.log({ kind: EventKind.Entropy, position: this.recorder.position, data: buf.slice() });
+        if (buf.length > 0) this.recorder?.log({ kind: EventKind.Entropy, position: this.recorder.position, data: buf.slice() });
       },
     };
   }
@@ -42,7 +43,7 @@ export class RecordingTaps {
       readOnly: port.readOnly,
       read: (offset, buf) => {
         port.read(offset, buf);
-        this.recorder?.log({ kind: EventKind.BlockRead, position: this.recorder.position, offset, data: buf.slice() });
+        if (buf.length > 0) this.recorder?.log({ kind: EventKind.BlockRead, position: this.recorder.position, offset, data: buf.slice() });
       },
       write: (offset, data) => port.write(offset, data),
     };
@@ -111,20 +112,57 @@ export class Recorder {
     });
   }
 
-  /** Console input entering the machine now: at most machine.consoleRoom bytes (Session holds the rest). */
+  /**
+   * Console input entering the machine now: at most machine.consoleRoom bytes (Session holds the
+   * rest). The input taken at one position is logged as one event, before the next event of a turn.
+   */
   input(bytes: Uint8Array): void {
     this.machine.consoleInput(bytes); // first: input that does not fit is refused before it is logged
-    this.log({ kind: EventKind.Input, position: this.position, data: bytes.slice() });
+    if (this.ended) return;
+    if (this.held.input.length > 0 && this.held.inputAt !== this.position) this.logHeld();
+    this.held.inputAt = this.position;
+    this.held.input.push(bytes.slice());
   }
 
-  /** Re-base the clock (see LinearClock.set); logged when it changes anything. */
+  /**
+   * Re-base the clock (see LinearClock.set). The re-base is logged before the next event; a later
+   * one at the same position replaces it (time never goes back, so the last is all a replay needs).
+   */
   setClock(value: number): void {
     const vt = this.machine.virtualTime;
-    if (this.clock.set(vt, value)) this.log({ kind: EventKind.Clock, position: this.position, mtime: this.clock.mtime(vt) });
+    if (!this.clock.set(vt, value) || this.ended) return;
+    if (this.held.clock && this.held.clock.position !== this.position) this.logHeld();
+    this.held.clock = { kind: EventKind.Clock, position: this.position, mtime: this.clock.mtime(vt) };
+  }
+
+  /**
+   * What happened between turns and is not logged yet: console input and a clock re-base, at the
+   * position where they happened. An idle slice (no turn) whose only news is the clock then writes
+   * no block, and a recording of a guest that waits for hours holds one re-base a block, not one a
+   * slice; the validator (validate.ts) bounds such events at a position on that promise.
+   */
+  private held: { input: Uint8Array[]; inputAt: number; clock?: { kind: EventKind.Clock; position: number; mtime: number } } = { input: [], inputAt: 0 };
+
+  private logHeld(): void {
+    const held = this.held;
+    if (held.input.length > 0) {
+      const data = held.input.length === 1 ? held.input[0] : concat(held.input);
+      this.append({ kind: EventKind.Input, position: held.inputAt, data });
+      held.input = [];
+    }
+    if (held.clock) {
+      this.append(held.clock);
+      held.clock = undefined;
+    }
   }
 
   log(e: Event): void {
     if (this.ended) return;
+    this.logHeld();
+    this.append(e);
+  }
+
+  private append(e: Event): void {
     encodeEvent(this.events, e);
     this.stats.add(e);
   }
@@ -138,7 +176,8 @@ export class Recorder {
    * every MEMORY_DIGEST_EVERY blocks one of memory.
    */
   flush(): void {
-    if (this.ended || this.events.length === 0) return;
+    // Nothing but a clock re-base: it waits (see `held`).
+    if (this.ended || (this.events.length === 0 && this.held.input.length === 0)) return;
     this.logConflicts();
     this.log({ kind: EventKind.Digest, position: this.position, digest: hartsDigest(this.machine) });
     if (this.sequence % MEMORY_DIGEST_EVERY === 0) this.log({ kind: EventKind.MemoryDigest, position: this.position, digest: memoryDigest(this.machine) });
@@ -171,4 +210,14 @@ export class Recorder {
     this.sink.write(bytes);
     this.bytes += bytes.length;
   }
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

@@ -251,10 +251,17 @@ export class Replayer {
       case EventKind.Input:
         this.at(e.position, 'console input');
         // The queue is bounded as it was when the recording was made: more is not a recording we made.
-        if (e.data.length > m.consoleRoom) {
-          throw new FormatError(`${this.name}: block ${this.block}, byte ${this.eventOffset}: the input event carries ${e.data.length} bytes, but the console's input queue holds ${m.pendingInput} of ${CONSOLE_INPUT_CAPACITY}`);
+        // The event gathers the input taken at its position, in parts that each fitted then (the
+        // UART takes a byte from the queue as it comes): it is given in parts the same way.
+        for (let at = 0; at < e.data.length;) {
+          const room = m.consoleRoom;
+          if (room === 0) {
+            throw new FormatError(`${this.name}: block ${this.block}, byte ${this.eventOffset}: the input event carries ${e.data.length} bytes, but the console's input queue is full (${CONSOLE_INPUT_CAPACITY} bytes) after ${at} of them`);
+          }
+          const part = e.data.subarray(at, at + room);
+          m.consoleInput(part);
+          at += part.length;
         }
-        m.consoleInput(e.data);
         this.onInput?.(e.kind, e.position);
         break;
       case EventKind.Entropy: case EventKind.BlockRead: case EventKind.Trap:
@@ -293,6 +300,7 @@ export class Replayer {
 
   /** Serve a port request (entropy or a block read) from the log. */
   private take(kind: EventKind.Entropy | EventKind.BlockRead, buf: Uint8Array, offset?: number): void {
+    if (buf.length === 0) return; // not logged (RecordingTaps)
     const e = this.pending.shift();
     const pos = this.machine.position;
     const what = kind === EventKind.Entropy ? `an entropy read of ${buf.length} bytes` : `a block read of ${buf.length} bytes at offset ${offset}`;

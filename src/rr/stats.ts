@@ -40,7 +40,7 @@ export class EventStats {
     const log = new EventLog(recording, name);
     const start = log.firstPosition();
     if (start !== undefined) stats.start(recording.header.machine.harts, start);
-    for (const e of log.events()) stats.add(e);
+    log.forEach((e) => stats.add(e));
     return stats;
   }
 

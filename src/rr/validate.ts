@@ -45,6 +45,29 @@ export const MAX_TURN_READ_BYTES = 64 * 2 ** 20;
 const MAX_TURN_TRAPS = MAX_CHUNK_STEPS + 1;
 
 /**
+ * Trap events at one position. A step takes one trap, logged at its position, and the interrupt a
+ * step enables is logged at the next position; a turn that begins there takes an interrupt too, so
+ * three meet at most. The margin costs nothing: what matters is that their number is bounded.
+ */
+const MAX_TRAPS_AT_POSITION = 8;
+
+/**
+ * Device reads at one position: a step notifies one virtqueue, and the device takes at most the
+ * queue's size of requests from it (256 for virtio-blk, the largest), each one read. With a margin.
+ */
+const MAX_READS_AT_POSITION = 1024;
+
+/**
+ * The events logged between turns that a block may hold at one position: one clock re-base, one
+ * console input (the recorder gathers the input taken there into one event), one digest of the
+ * harts and one of memory, and one conflicts event a hart. Without these bounds a file of a few
+ * megabytes could inflate to gigabytes of events that no step pays for; with them, every event a
+ * reader decodes belongs to a step or a turn the recording claims, or to a block of its own.
+ */
+const onceAtPosition = (kind: EventKind): boolean =>
+  kind === EventKind.Clock || kind === EventKind.Input || kind === EventKind.Digest || kind === EventKind.MemoryDigest;
+
+/**
  * Parse the file header's JSON and check every field. The nesting depth is bounded on the bytes,
  * before JSON.parse, so that nothing later (a template string, JSON.stringify) recurses on input.
  */
@@ -173,6 +196,15 @@ export class EventChecker {
   /** The device reads (entropy, block reads) since the last chunk, and their bytes: the next turn's. */
   private turnReads = 0;
   private turnReadBytes = 0;
+  /** What the block holds at position `countedAt`: events logged once there, traps, reads, and harts with a conflicts event. */
+  private countedAt = -1;
+  private onceHere = 0; // a bit for each kind logged once at a position (onceAtPosition) seen
+  private trapsHere = 0;
+  private readsHere = 0;
+  private conflictsHere = 0;
+  /** The block's start, and whether it holds console input or the End (what a block that takes no step must hold). */
+  private blockStart = 0;
+  private blockHasInput = false;
   ended = false;
 
   constructor(private readonly header: RecordingHeader, private readonly name: string, start: number) {
@@ -184,6 +216,9 @@ export class EventChecker {
     this.blockName = `${this.name}: block ${sequence}`;
     if (this.ended) throw new FormatError(`${this.blockName} comes after the recording's End event`);
     if (start !== this.position) throw new FormatError(`${this.blockName} starts at position ${start}, but the blocks before it end at position ${this.position}`);
+    this.blockStart = start;
+    this.blockHasInput = false;
+    this.countedAt = -1;
   }
 
   /** One event, read at byte `offset` of the block's payload. */
@@ -213,9 +248,22 @@ export class EventChecker {
     if (e.position > Number.MAX_SAFE_INTEGER) bad('position', e.position, 'below 2^53');
     if (e.position < floor) bad('position', e.position, `at least ${floor}: positions never go back`);
     this.last = e.position;
+    if (e.position !== this.countedAt) {
+      this.countedAt = e.position;
+      this.onceHere = this.trapsHere = this.readsHere = this.conflictsHere = 0;
+    }
+    if (onceAtPosition(e.kind)) {
+      const bit = 1 << e.kind;
+      if ((this.onceHere & bit) !== 0) misplaced(`the block has one at position ${e.position} already: the recorder logs one at most`);
+      this.onceHere |= bit;
+    }
     switch (e.kind) {
+      case EventKind.Input:
+        this.blockHasInput = true;
+        break;
       case EventKind.Trap:
         if (e.hart >= harts) bad('hart', e.hart, `below ${harts} (the header's machine.harts)`);
+        if (++this.trapsHere > MAX_TRAPS_AT_POSITION) misplaced(`${MAX_TRAPS_AT_POSITION} traps are at position ${e.position} already: steps there take three at most`);
         if (++this.turnTraps > MAX_TURN_TRAPS) misplaced(`its turn has taken ${MAX_TURN_TRAPS} traps already: a turn of at most ${MAX_CHUNK_STEPS} steps takes at most one per step and one as it begins`);
         break;
       case EventKind.Entropy:
@@ -244,6 +292,8 @@ export class EventChecker {
         break;
       case EventKind.Conflicts:
         if (e.hart >= harts) bad('hart', e.hart, `below ${harts} (the header's machine.harts)`);
+        if (this.conflictsHere & (1 << e.hart)) misplaced(`the block has one for hart ${e.hart} at position ${e.position} already: the recorder logs one at most`);
+        this.conflictsHere |= 1 << e.hart;
         if (e.reexecuted > e.discarded * MAX_CHUNK_STEPS) bad('reexecuted', e.reexecuted, `at most ${MAX_CHUNK_STEPS} steps for each of its ${e.discarded} discarded chunks`);
         break;
       default:
@@ -256,6 +306,8 @@ export class EventChecker {
    * may have at most MAX_TURN_READS of them, of at most MAX_TURN_READ_BYTES in all.
    */
   private deviceRead(bytes: number, misplaced: (why: string) => never): void {
+    if (bytes === 0) misplaced('it carries no bytes: the recorder logs no empty read');
+    if (++this.readsHere > MAX_READS_AT_POSITION) misplaced(`${MAX_READS_AT_POSITION} device reads are at position ${this.countedAt} already: more than a step can make`);
     if (++this.turnReads > MAX_TURN_READS) misplaced(`its turn has made ${MAX_TURN_READS} device reads already (entropy and block reads): more than a turn can make`);
     this.turnReadBytes += bytes;
     if (this.turnReadBytes > MAX_TURN_READ_BYTES) misplaced(`its turn's device reads carry more than ${MAX_TURN_READ_BYTES} bytes`);
@@ -265,6 +317,11 @@ export class EventChecker {
   endBlock(): void {
     if (this.lagged) throw new FormatError(`${this.blockName}: a time lag at position ${this.position} has no turn in the block`);
     if (this.last > this.position) throw new FormatError(`${this.blockName}: an event at position ${this.last} lies beyond the block's last turn (it ends at position ${this.position})`);
+    // The recorder writes a block for a slice that ran no turn only when console input came in it
+    // (an idle slice's clock re-base waits for the next block), or to end the recording.
+    if (this.position === this.blockStart && !this.blockHasInput && !this.ended) {
+      throw new FormatError(`${this.blockName}: the block runs no turn and carries no console input: the recorder writes no such block`);
+    }
   }
 }
 

@@ -7,6 +7,7 @@
 
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROMPT_MS, SAMSARA } from '../cli/helpers';
@@ -188,6 +189,27 @@ describe('signals end `samsara dap` at once, the clients told', () => {
       expect(await exited(c)).toBe(0);
       expect(Date.now() - t).toBeLessThan(PROMPT_MS);
     }, 15_000);
+
+    it(`during a far seek typed in the Debug Console, ${signal}: terminated, exit 0 promptly`, async () => {
+      // 42 million turns of one step: a seek to the end replays for seconds, in slices.
+      const c = open();
+      await c.request('initialize', { adapterID: 'samsara' });
+      await c.request('launch', { recording: path.join(__dirname, '..', 'rr', 'fixtures', 'one-step-turns.samsara') });
+      await c.request('configurationDone');
+      await c.waitFor('stopped', 60_000);
+      let answered = false;
+      c.send('evaluate', { expression: 'seek 41900000', context: 'repl' }).then(() => { answered = true; }, () => {});
+      // The seek replays in slices, with a turn of the event loop between them: a request is
+      // answered meanwhile (a signal is heard the same way).
+      const { position } = await c.request('samsara/position');
+      expect(answered).toBe(false);
+      expect(position).toBeLessThan(41_900_000);
+      const t = Date.now();
+      c.process.kill(signal);
+      await c.waitFor('terminated', PROMPT_MS);
+      expect(await exited(c)).toBe(0);
+      expect(Date.now() - t).toBeLessThan(PROMPT_MS);
+    }, 90_000);
 
     it(`over --port with two clients connected, ${signal}: each hears terminated, sockets close, exit 0 promptly`, async () => {
       const { child, port, stderr } = await server();

@@ -9,11 +9,13 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RspClient } from '../../src/gdbstub/client';
 import { DapClient } from '../debug-adapter/client';
 import { ROOT, SAMSARA } from '../cli/helpers';
+import { memoryDigestStorm } from './fixtures/generate';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const fixture = (name: string): string => path.relative(ROOT, path.join(FIXTURES, `${name}.samsara`));
@@ -28,12 +30,18 @@ function bounded(args: string[]): { code: number | null; stderr: string; peakRss
 
 /** The bombs that are no recording, and the one line each gives. */
 const REFUSED: [string, RegExp][] = [
-  // 12.5 million traps and no chunk: a turn takes at most one per step (2^20 steps) and one more.
-  ['trap-bomb', /block 1, byte 5242886: a trap event, but its turn has taken 1048577 traps already/],
+  // 12.5 million traps at position 0 and no chunk: three meet at a position at most.
+  ['trap-bomb', /block 1, byte 41: a trap event, but 8 traps are at position 0 already/],
   // 2 x 21 million chunks of no steps: the recorder never writes an empty turn.
   ['empty-turn-bomb', /block 1, byte 1: the chunk event's steps is 0: must be at least 1/],
-  // 21 million empty entropy reads waiting for one turn (the replayer holds a turn's reads until it runs).
-  ['entropy-bomb', /block 1, byte 196609: an entropy event, but its turn has made 65536 device reads already/],
+  // 65,537 one-byte entropy reads waiting for one turn (the replayer holds a turn's reads until it runs).
+  ['entropy-bomb', /block 1, byte 262145: an entropy event, but its turn has made 65536 device reads already/],
+  // 15 million of them at one position: a step notifies one queue, of at most 256 requests.
+  ['read-storm', /block 1, byte 4097: an entropy event, but 1024 device reads are at position 0 already/],
+  // Millions of events the recorder logs once at a position, between turns.
+  ['digest-storm', /block 1, byte 7: a digest event, but the block has one at position 0 already/],
+  ['clock-storm', /block 1, byte 4: a clock event, but the block has one at position 0 already/],
+  ['input-storm', /block 1, byte 5: an input event, but the block has one at position 0 already/],
 ];
 
 describe('events blocks of millions of events, in bounded memory', () => {
@@ -49,9 +57,11 @@ describe('events blocks of millions of events, in bounded memory', () => {
     }
   }, 300_000);
 
-  it('10 million right digests of 256 MiB of memory at one position: replay checks the state once and reaches the end', () => {
-    // Each used to hash all of RAM again: half an hour for this 94 KB file.
-    const r = spawnSync(process.execPath, [HEAP, SAMSARA, 'replay', fixture('memory-digest-storm')], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  it('20,000 right digests of 256 MiB of memory at one position, a block each: replay checks the state once and reaches the end', () => {
+    // Each used to hash all of RAM again. (A block that runs no turn must carry console input.)
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-storm-')), 'memory-digest-storm.samsara');
+    fs.writeFileSync(file, memoryDigestStorm(20_000));
+    const r = spawnSync(process.execPath, [HEAP, SAMSARA, 'replay', file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(r.error, 'replay did not end within 60 s').toBeUndefined();
     expect(r.stderr).toContain('replayed 0 steps to the end (poweroff, code 0)');
     expect(r.status).toBe(0);

@@ -36,7 +36,6 @@ const OP_OP_32 = 0x3b;
 const OP_BRANCH = 0x63;
 const OP_JALR = 0x67;
 const OP_JAL = 0x6f;
-const OP_SYSTEM = 0x73;
 
 const X0 = 0;
 const RA = 1;

@@ -8,7 +8,7 @@
 
 import { ElfFile } from '../../elf/elf';
 import { lastWhere } from '../search';
-import { DwarfError, Reader } from './reader';
+import { Reader } from './reader';
 import { dwarfSections } from './sections';
 
 /** How to compute the CFA, the canonical frame address (6.4.1). */

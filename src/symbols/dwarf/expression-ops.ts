@@ -7,7 +7,7 @@
 
 import { X_ABI_NAMES, F_ABI_NAMES } from '../registers';
 import { csrName } from '../disasm/csr';
-import { DwarfError, Reader } from './reader';
+import { Reader } from './reader';
 
 /**
  * How an operand is encoded (7.7.1): fixed-size integers, LEB128, a target address, a .debug_info
