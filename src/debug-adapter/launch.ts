@@ -89,8 +89,12 @@ export interface Launch {
   breakpoints: BreakpointRegistry;
 }
 
-/** Open a launch's recording and program; a file that cannot be used is one AdapterError (BadInput). */
-export function openLaunch(args: LaunchArguments, cwd: string, output: (text: string, category: 'console' | 'stderr' | 'important') => void): Launch {
+/**
+ * Open a launch's recording and program; a file that cannot be used is one AdapterError (BadInput).
+ * The recording is indexed in slices, so that the session's end (`ended`: a signal, a disconnect)
+ * is heard while a large one opens; undefined then.
+ */
+export async function openLaunch(args: LaunchArguments, cwd: string, output: (text: string, category: 'console' | 'stderr' | 'important') => void, ended: () => boolean): Promise<Launch | undefined> {
   // Both files through src/files: a regular file within its limit, or one sentence at once
   // naming "recording" or "program" (a device or a FIFO is never read).
   let recording;
@@ -111,7 +115,8 @@ export function openLaunch(args: LaunchArguments, cwd: string, output: (text: st
     }
   }
   if (recording.truncated) output(`${args.recording} was cut off at byte ${recording.truncated.size}: it replays up to its last complete block\n`, 'important');
-  const target = DebugTarget.open(recording, args.recording, { checkpointBudget: args.checkpointMemory === undefined ? undefined : args.checkpointMemory * 2 ** 20 });
+  const target = await DebugTarget.openInSlices(recording, args.recording, { checkpointBudget: args.checkpointMemory === undefined ? undefined : args.checkpointMemory * 2 ** 20 }, ended);
+  if (!target) return undefined;
   const debuggee = new Debuggee(target, symbols);
   const values = new HartValues(debuggee, symbols);
   const views = new DataViews(debuggee, values, symbols);

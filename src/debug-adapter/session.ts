@@ -127,7 +127,10 @@ export class SamsaraSession extends DebugSession {
     // report its stop against the new recording.
     if (this.launched) throw new AdapterError(ErrorCode.BadRequest, 'a recording is already open in this session (one launch per session: start another session to open another recording)');
     const args = validateLaunch(raw, this.cwd);
-    const { target, recording, debuggee, symbols, sources, values, views, breakpoints } = openLaunch(args, this.cwd, (text, category) => this.output(text, category));
+    const opened = await openLaunch(args, this.cwd, (text, category) => this.output(text, category), () => this.terminated);
+    if (!opened) throw new AdapterError(ErrorCode.BadRequest, 'the session ended while the recording was being opened', false);
+    if (this.launched) throw new AdapterError(ErrorCode.BadRequest, 'a recording was opened meanwhile (one launch per session)');
+    const { target, recording, debuggee, symbols, sources, values, views, breakpoints } = opened;
     this.launched = { args, debuggee, symbols, sources, values, views, breakpoints };
     this.output(`samsara: ${args.recording}: ${recording.header.machine.harts} hart(s), positions ${target.start}..${target.end}${symbols ? `, symbols from ${args.program}` : ', no symbols (set "program")'}\n`);
     this.sendEvent(new InitializedEvent());

@@ -128,6 +128,15 @@ export class DebugTarget {
     return new DebugTarget(new Timeline(recording, { write: () => {} }, options, name), name);
   }
 
+  /**
+   * Open as open() does, indexing the recording a block at a time with a turn of the event loop
+   * between blocks (a large recording takes seconds to index): undefined if `ended` came first.
+   */
+  static async openInSlices(recording: ParsedRecording, name: string, options: TimelineOptions, ended: () => boolean): Promise<DebugTarget | undefined> {
+    const timeline = new Timeline(recording, { write: () => {} }, { ...options, indexLater: true }, name);
+    return (await timeline.indexInSlices(ended)) ? new DebugTarget(timeline, name) : undefined;
+  }
+
   get recording(): ParsedRecording {
     return this.timeline.recording;
   }

@@ -63,21 +63,33 @@ export class EventLog {
   }
 
   /**
-   * Visit every event of the recording, checked, in order. A block not checked yet is decoded once
-   * for both (its events are visited as they pass the checks, so a block found wrong part-way has
-   * had some visited: the caller's work is lost with the error); blocks are not kept.
+   * Visit every event of the recording, checked, in order (see visitBlock): a block found wrong
+   * part-way has had some of its events visited, and the caller's work is lost with the error.
    */
   forEach(visit: (e: Event) => void): void {
-    for (let i = 1; i < this.blockCount; i++) {
-      const kept = this.kept.find((b) => b.index === i);
-      if (!kept && i === this.checked) {
-        this.check(this.load(i), visit);
-        continue;
-      }
-      const b = kept ?? this.block(i);
-      const r = new ByteReader(b.payload, `${this.name}: block ${this.recording.blocks[i].sequence}`);
-      r.pos = b.first;
-      while (!r.done) visit(decodeEvent(r));
+    for (let i = 1; i < this.blockCount; i++) this.visitBlock(i, visit);
+  }
+
+  /**
+   * Visit events block `index`'s events, checked, in order, with the byte offset of each in the
+   * block's payload; `begin` hears first where the block starts (its position, and the offset of
+   * its first event). A block not checked yet is decoded once for both, and not kept.
+   */
+  visitBlock(index: number, visit: (e: Event, at: number) => void, begin?: (start: number, first: number) => void): void {
+    const kept = this.kept.find((b) => b.index === index);
+    if (!kept && index === this.checked) {
+      const b = this.load(index);
+      begin?.(b.start, b.first);
+      this.check(b, visit);
+      return;
+    }
+    const b = kept ?? this.block(index);
+    begin?.(b.start, b.first);
+    const r = new ByteReader(b.payload, `${this.name}: block ${this.recording.blocks[index].sequence}`);
+    r.pos = b.first;
+    while (!r.done) {
+      const at = r.pos;
+      visit(decodeEvent(r), at);
     }
   }
 
@@ -91,7 +103,7 @@ export class EventLog {
   }
 
   /** Check a block's every event, in block order (and visit each, if asked). */
-  private check(b: EventsBlock, visit?: (e: Event) => void): void {
+  private check(b: EventsBlock, visit?: (e: Event, at: number) => void): void {
     const sequence = this.recording.blocks[b.index].sequence;
     this.checker ??= new EventChecker(this.recording.header, this.name, this.start ?? b.start);
     this.checker.beginBlock(sequence, b.start);
@@ -101,7 +113,7 @@ export class EventLog {
       const at = r.pos;
       const e = decodeEvent(r);
       this.checker.check(e, at);
-      visit?.(e);
+      visit?.(e, at);
     }
     this.checker.endBlock();
     this.checked = b.index + 1;

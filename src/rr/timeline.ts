@@ -76,6 +76,8 @@ export interface TimelineOptions {
   checkpointBudget?: number;
   /** Steps between checkpoints taken while replaying forward (default 2,000,000). */
   interval?: number;
+  /** Leave the index to indexInSlices(), which must complete before anything else is asked. */
+  indexLater?: boolean;
 }
 
 /**
@@ -102,7 +104,6 @@ export class Timeline {
   private pendingWatchHit: Hit | undefined;
   private pendingEventHit: Hit | undefined;
   readonly start: number;
-  readonly end: number;
   /** Set once replay has diverged from the recording. */
   private diverged: Divergence | undefined;
 
@@ -110,9 +111,10 @@ export class Timeline {
     this.interval = options.interval ?? 2_000_000;
     this.replayer = new Replayer(recording, console, name);
     this.start = this.replayer.position;
-    // Index the chunk log, to find any hart's previous step and the recording's end, and the traps.
+    // Index the chunk log, to find any hart's previous step and the recording's end, and the traps
+    // (now, or block by block: indexInSlices).
     this.index = new TurnIndex(recording, this.replayer.log, this.start, name);
-    this.end = this.index.end;
+    if (!options.indexLater) this.index.indexAll();
     this.replayer.onTrap = (hart, cause, interrupt) => this.trapSeen(hart, cause, interrupt);
     this.replayer.onInput = (kind, position) => {
       if (!this.hits || !this.events.kinds?.includes(kind)) return;
@@ -120,6 +122,23 @@ export class Timeline {
       this.machine.debugStop = true;
     };
     this.checkpoints = new CheckpointStore(this.replayer, options.checkpointBudget ?? 2 ** 30);
+  }
+
+  /**
+   * Index the recording a block at a time, with a turn of the event loop between blocks, so that a
+   * signal or a closed connection (`ended`) is seen while a large one is opened. False if ended first.
+   */
+  async indexInSlices(ended: () => boolean): Promise<boolean> {
+    while (this.index.indexBlock()) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (ended()) return false;
+    }
+    return true;
+  }
+
+  /** The position the recording's turns (or its End event) reach. */
+  get end(): number {
+    return this.index.end;
   }
 
   get machine() {

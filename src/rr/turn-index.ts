@@ -70,7 +70,7 @@ interface Table {
 export class TurnIndex {
   /** The position the recording starts at, and the one its turns (or its End event) reach. */
   readonly start: number;
-  readonly end: number;
+  private reached = 0;
   private count = 0;
   private segBlock: Int32Array = new Int32Array(16);
   private segOffset: Int32Array = new Int32Array(16);
@@ -83,66 +83,101 @@ export class TurnIndex {
   /** trapsBefore[s * harts + h]: hart h's Trap events in the segments before s. */
   private trapsBefore: Float64Array;
   /** Each hart's indexed traps (those before the recording's last chunk). */
-  private readonly trapCount: number[];
+  private trapCount: number[] = [];
   private readonly harts: number;
   private readonly blocks: { index: number; payload: Uint8Array }[] = [];
   private readonly tables: Table[] = [];
 
+  /** What indexing holds between blocks (see indexBlock); undefined once the index is complete. */
+  private building: {
+    /** Each hart's traps seen so far, and as they were at the last chunk (those after it are in no turn). */
+    seen: Float64Array;
+    committed: Float64Array;
+    open: boolean;
+    position: number;
+    end: number;
+    /** The segment being filled, or -1. */
+    s: number;
+    /** The next block to index. */
+    next: number;
+  } | undefined;
+
   /**
-   * Index the recording by reading every events block once through `log` (which checks each one);
-   * `start` is the position of the recording's snapshot.
+   * An index of the recording's events blocks, read once each through `log` (which checks them),
+   * block by block with indexBlock() until complete (or all at once: indexAll). `start` is the
+   * position of the recording's snapshot.
    */
-  constructor(private readonly recording: ParsedRecording, log: EventLog, start: number, private readonly name = 'recording') {
+  constructor(private readonly recording: ParsedRecording, private readonly log: EventLog, start: number, private readonly name = 'recording') {
     const harts = (this.harts = recording.header.machine.harts);
     this.trapsBefore = new Float64Array(16 * harts);
     this.start = start;
-    // Each hart's traps seen so far, and as they were at the last chunk (those after it are in no turn).
-    const seen = new Float64Array(harts);
-    const committed = new Float64Array(harts);
-    let open = false;
-    let position = start;
-    let end = start;
-    let s = -1;
-    const close = (): void => {
-      if (s >= 0) this.segEnd[s] = position;
-    };
-    const begin = (block: number, offset: number): void => {
-      close();
-      s = this.count++;
+    this.building = { seen: new Float64Array(harts), committed: new Float64Array(harts), open: false, position: start, end: start, s: -1, next: 1 };
+  }
+
+  /** The position the recording's turns (or its End event) reach: known once the index is complete. */
+  get end(): number {
+    return this.reached;
+  }
+
+  /** Whether every block is indexed (then the queries below may be asked). */
+  get complete(): boolean {
+    return this.building === undefined;
+  }
+
+  /** Index every block not indexed yet. */
+  indexAll(): this {
+    while (this.indexBlock());
+    return this;
+  }
+
+  /** Index the next block; false once every block is. */
+  indexBlock(): boolean {
+    const b = this.building;
+    if (!b) return false;
+    const log = this.log;
+    const harts = this.harts;
+    if (b.next >= log.blockCount) {
+      if (b.s >= 0) this.segEnd[b.s] = b.position;
+      this.trapCount = Array.from(b.committed);
+      this.reached = Math.max(b.end, b.position);
+      this.building = undefined;
+      return false;
+    }
+    const i = b.next++;
+    const begin = (offset: number): void => {
+      if (b.s >= 0) this.segEnd[b.s] = b.position;
+      const s = (b.s = this.count++);
       this.grow(this.count);
-      this.segBlock[s] = block;
+      this.segBlock[s] = i;
       this.segOffset[s] = offset;
-      this.segStart[s] = position;
+      this.segStart[s] = b.position;
       this.segMask[s] = 0;
       this.segFirstHart[s] = -1;
-      this.trapsBefore.set(seen, s * harts);
+      this.trapsBefore.set(b.seen, s * harts);
     };
-    for (let i = 1; i < log.blockCount; i++) {
-      const r = log.reader(i);
-      position = log.block(i).start;
-      begin(i, r.pos);
-      let from = r.pos;
-      while (!r.done) {
-        if (r.pos - from >= SEGMENT_BYTES) {
-          begin(i, r.pos);
-          from = r.pos;
-        }
-        const e = decodeEvent(r);
-        if (e.kind === EventKind.Chunk) {
-          this.segMask[s] |= 1 << e.hart;
-          if (this.segFirstHart[s] < 0) this.segFirstHart[s] = e.hart;
-          position += e.steps;
-          if (open) committed.set(seen);
-          open = false;
-        } else if (e.kind === EventKind.Trap) {
-          seen[e.hart]++;
-          open = true;
-        } else if (e.kind === EventKind.End) end = e.position;
+    let from = 0;
+    // (Checking a block decodes it: its events are indexed in the same pass.)
+    log.visitBlock(i, (e, at) => {
+      if (at - from >= SEGMENT_BYTES) {
+        begin(at);
+        from = at;
       }
-    }
-    close();
-    this.trapCount = Array.from(committed);
-    this.end = Math.max(end, position);
+      if (e.kind === EventKind.Chunk) {
+        this.segMask[b.s] |= 1 << e.hart;
+        if (this.segFirstHart[b.s] < 0) this.segFirstHart[b.s] = e.hart;
+        b.position += e.steps;
+        if (b.open) b.committed.set(b.seen);
+        b.open = false;
+      } else if (e.kind === EventKind.Trap) {
+        b.seen[e.hart]++;
+        b.open = true;
+      } else if (e.kind === EventKind.End) b.end = e.position;
+    }, (start, first) => {
+      b.position = start;
+      begin(first);
+      from = first;
+    });
+    return true;
   }
 
   /** The number of segments indexed (what the index holds is proportional to it). */

@@ -190,6 +190,22 @@ describe('signals end `samsara dap` at once, the clients told', () => {
       expect(Date.now() - t).toBeLessThan(PROMPT_MS);
     }, 15_000);
 
+    it(`during the launch of a large recording (indexed a block at a time), ${signal}: terminated, exit 0 promptly`, async () => {
+      const c = open();
+      await c.request('initialize', { adapterID: 'samsara' });
+      c.send('launch', { recording: path.join(__dirname, '..', 'rr', 'fixtures', 'one-step-turns.samsara') }).catch(() => {});
+      // Its two blocks of 21 million turns each take a second or two each to index, with a turn of
+      // the event loop after each: the signal is heard there.
+      await new Promise((r) => setTimeout(r, 500));
+      const t = Date.now();
+      c.process.kill(signal);
+      await c.waitFor('terminated', PROMPT_MS);
+      expect(await exited(c)).toBe(0);
+      expect(Date.now() - t).toBeLessThan(PROMPT_MS);
+      // The signal ended the launch before it finished (it would have sent `initialized`).
+      expect(c.log.map((e) => e.event)).not.toContain('initialized');
+    }, 90_000);
+
     it(`during a far seek typed in the Debug Console, ${signal}: terminated, exit 0 promptly`, async () => {
       // 42 million turns of one step: a seek to the end replays for seconds, in slices.
       const c = open();

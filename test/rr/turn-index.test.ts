@@ -138,7 +138,7 @@ function recordDemo(slice: number): ParsedRecording {
 
 function build(recording: ParsedRecording): { index: TurnIndex; linear: LinearIndex } {
   const start = new Replayer(recording, { write: () => {} }).position;
-  return { index: new TurnIndex(recording, new EventLog(recording, 'test', start), start, 'test'), linear: new LinearIndex(recording, start) };
+  return { index: new TurnIndex(recording, new EventLog(recording, 'test', start), start, 'test').indexAll(), linear: new LinearIndex(recording, start) };
 }
 
 /** Every turn boundary and its neighbours, the ends, and `random` positions in between. */
