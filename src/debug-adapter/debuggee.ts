@@ -148,6 +148,16 @@ export class Debuggee {
     this.pauseRequested = true;
   }
 
+  /**
+   * Replay toward a far position in slices (DebugTarget.approach), as a seek's first part; a pause or
+   * `ended` stops it early. Whether it went the whole way (seek() then takes the last slice).
+   */
+  async approach(position: number, ended: () => boolean): Promise<boolean> {
+    this.pauseRequested = false;
+    await this.target.approach(position, () => ended() || this.pauseRequested);
+    return !ended() && !this.pauseRequested;
+  }
+
   /** Continue in a direction to the next breakpoint or data breakpoint, the start or the end. */
   async continue(direction: Direction): Promise<Stop> {
     this.pauseRequested = false;

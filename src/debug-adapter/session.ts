@@ -28,6 +28,8 @@ export interface SessionOptions {
 export class SamsaraSession extends DebugSession {
   private launched?: Omit<Launch, 'target' | 'recording'> & { args: LaunchArguments; overview?: { buckets: number; overview: Overview } };
   private running = false;
+  /** A launch is opening its recording (in slices: other requests are heard meanwhile). */
+  private launching = false;
   private terminated = false;
   /** The hart the last stop was about: memory, disassembly and expressions without a frame use it. */
   private stopHart = 0;
@@ -125,11 +127,16 @@ export class SamsaraSession extends DebugSession {
   private async launch(raw: unknown): Promise<void> {
     // One recording per session: a second launch would leave the first one's motion running and
     // report its stop against the new recording.
-    if (this.launched) throw new AdapterError(ErrorCode.BadRequest, 'a recording is already open in this session (one launch per session: start another session to open another recording)');
+    if (this.launched || this.launching) throw new AdapterError(ErrorCode.BadRequest, 'a recording is already open in this session (one launch per session: start another session to open another recording)');
     const args = validateLaunch(raw, this.cwd);
-    const opened = await openLaunch(args, this.cwd, (text, category) => this.output(text, category), () => this.terminated);
-    if (!opened) throw new AdapterError(ErrorCode.BadRequest, 'the session ended while the recording was being opened', false);
-    if (this.launched) throw new AdapterError(ErrorCode.BadRequest, 'a recording was opened meanwhile (one launch per session)');
+    this.launching = true;
+    let opened;
+    try {
+      opened = await openLaunch(args, this.cwd, (text, category) => this.output(text, category), () => this.terminated);
+    } finally {
+      this.launching = false;
+    }
+    if (!opened || this.terminated) throw new AdapterError(ErrorCode.BadRequest, 'the session ended while the recording was being opened', false);
     const { target, recording, debuggee, symbols, sources, values, views, breakpoints } = opened;
     this.launched = { args, debuggee, symbols, sources, values, views, breakpoints };
     this.output(`samsara: ${args.recording}: ${recording.header.machine.harts} hart(s), positions ${target.start}..${target.end}${symbols ? `, symbols from ${args.program}` : ', no symbols (set "program")'}\n`);
@@ -321,8 +328,10 @@ export class SamsaraSession extends DebugSession {
     const h = frame?.hart ?? this.stopHart;
     // The time-travel commands, worded as gdb's `monitor` has them (a far seek in slices first).
     const far = a.context === 'repl' ? seekPosition(a.expression) : undefined;
-    if (far !== undefined) await debuggee.target.approach(far, () => this.terminated);
-    if (this.terminated) return { result: '', variablesReference: 0 };
+    if (far !== undefined && !(await this.approach(debuggee, far))) {
+      if (!this.terminated) this.afterSeek();
+      return { result: `paused at position ${debuggee.target.position}`, variablesReference: 0 };
+    }
     const command = a.context === 'repl' ? debuggee.target.command(a.expression) : undefined;
     if (command) {
       if (!command.ok) throw new AdapterError(ErrorCode.BadExpression, command.text, false);
@@ -406,11 +415,24 @@ export class SamsaraSession extends DebugSession {
   private async seek(a: { position: number }): Promise<{ position: number }> {
     if (!Number.isSafeInteger(a.position)) throw new AdapterError(ErrorCode.BadRequest, `samsara/seek: position must be an integer (got ${JSON.stringify(a.position)})`);
     const { debuggee } = this.stoppedSession();
-    await debuggee.target.approach(a.position, () => this.terminated);
+    const whole = await this.approach(debuggee, a.position);
     if (this.terminated) return { position: debuggee.target.position };
-    const stop = debuggee.seek(a.position);
+    const stop = debuggee.seek(whole ? a.position : debuggee.target.position);
     this.afterSeek(stop);
     return { position: debuggee.target.position };
+  }
+
+  /**
+   * A seek's far part, replayed in slices: the session is running meanwhile (motions wait, a pause
+   * stops it). Whether it went the whole way.
+   */
+  private async approach(debuggee: Debuggee, position: number): Promise<boolean> {
+    this.running = true;
+    try {
+      return await debuggee.approach(position, () => this.terminated);
+    } finally {
+      this.running = false;
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 // A deterministic mtime: linear in the machine's virtual time, re-based only by explicit set()
 // calls. `samsara run --clock virtual` never re-bases it except to skip idle time; a host-paced run
-// and a recording re-base it to the host's clock between slices (and a recording logs each re-base),
+// and a recording re-base it to the host's clock between slices (a recording logs the last re-base at each
+// position: Recorder.setClock),
 // so that the guest's view of time is always a pure function of execution plus logged events.
 
 import { ClockPort } from './ports';

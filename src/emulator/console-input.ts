@@ -2,8 +2,9 @@
 // the UART's receive FIFO, or SBI getchar). It is bounded (issue 12: a recording's Input events come
 // from a stranger, and a paste has no limit): a ring of bytes that grows by doubling up to
 // CONSOLE_INPUT_CAPACITY and refuses more. Who offers input asks `room` first: a recording session
-// keeps what does not fit on the host side and offers it again later; a replay refuses an Input
-// event that does not fit as a damaged recording.
+// keeps what does not fit on the host side and offers it again later; a replay gives an Input event
+// in parts as room comes (the UART takes a byte as input arrives), and refuses one that overfills
+// the queue as a damaged recording.
 
 /** The most console input the machine holds waiting for the guest (16 MiB typed ahead). */
 export const CONSOLE_INPUT_CAPACITY = 1 << 24;

@@ -71,7 +71,7 @@ export class EventLog {
   }
 
   /**
-   * Visit events block `index`'s events, checked, in order, with the byte offset of each in the
+   * Visit the events of events block `index`, checked, in order, with the byte offset of each in the
    * block's payload; `begin` hears first where the block starts (its position, and the offset of
    * its first event). A block not checked yet is decoded once for both, and not kept.
    */

@@ -11,9 +11,10 @@
 // of its own, so that a damaged length is not mistaken for a cut-off file. A block whose checksum
 // fails is corruption and is reported with the block's number and offset, never replayed.
 //
-// Any change to the header, the blocks or the records must bump FORMAT_VERSION. Version 2: a block
-// holds at most one clock re-base, console input, harts digest and memory digest at a position, no
-// device read of no bytes, and runs a turn unless it carries console input or the End (validate.ts).
+// Any change to the header, the blocks or the records must bump FORMAT_VERSION. Version 2: what a
+// block holds at one position is bounded (one clock re-base, console input, harts digest and memory
+// digest; one conflicts event a hart; 8 traps; 1,024 device reads, none of no bytes), and a block
+// runs a turn unless it carries console input or the End (validate.ts, EventChecker).
 
 import { deflateSync, Inflate } from 'fflate';
 import { PAGE_SIZE } from '../emulator/bus';

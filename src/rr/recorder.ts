@@ -114,12 +114,12 @@ export class Recorder {
 
   /**
    * Console input entering the machine now: at most machine.consoleRoom bytes (Session holds the
-   * rest). The input taken at one position is logged as one event, before the next event of a turn.
+   * rest). The input taken at one position is logged as one event, before the next event logged.
    */
   input(bytes: Uint8Array): void {
     this.machine.consoleInput(bytes); // first: input that does not fit is refused before it is logged
     if (this.ended) return;
-    if (this.held.input.length > 0 && this.held.inputAt !== this.position) this.logHeld();
+    this.holdAt(this.position);
     this.held.inputAt = this.position;
     this.held.input.push(bytes.slice());
   }
@@ -131,7 +131,7 @@ export class Recorder {
   setClock(value: number): void {
     const vt = this.machine.virtualTime;
     if (!this.clock.set(vt, value) || this.ended) return;
-    if (this.held.clock && this.held.clock.position !== this.position) this.logHeld();
+    this.holdAt(this.position);
     this.held.clock = { kind: EventKind.Clock, position: this.position, mtime: this.clock.mtime(vt) };
   }
 
@@ -142,6 +142,12 @@ export class Recorder {
    * slice; the validator (validate.ts) bounds such events at a position on that promise.
    */
   private held: { input: Uint8Array[]; inputAt: number; clock?: { kind: EventKind.Clock; position: number; mtime: number } } = { input: [], inputAt: 0 };
+
+  /** About to hold something at `position`: what is held elsewhere is logged first (positions never go back). */
+  private holdAt(position: number): void {
+    const h = this.held;
+    if ((h.input.length > 0 && h.inputAt !== position) || (h.clock && h.clock.position !== position)) this.logHeld();
+  }
 
   private logHeld(): void {
     const held = this.held;

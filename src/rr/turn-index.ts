@@ -68,8 +68,9 @@ interface Table {
 }
 
 export class TurnIndex {
-  /** The position the recording starts at, and the one its turns (or its End event) reach. */
+  /** The position the recording starts at. */
   readonly start: number;
+  /** The position its turns (or its End event) reach (see `end`). */
   private reached = 0;
   private count = 0;
   private segBlock: Int32Array = new Int32Array(16);

@@ -53,7 +53,8 @@ const MAX_TRAPS_AT_POSITION = 8;
 
 /**
  * Device reads at one position: a step notifies one virtqueue, and the device takes at most the
- * queue's size of requests from it (256 for virtio-blk, the largest), each one read. With a margin.
+ * queue's size of requests for a notification (VirtioBlock.notify: 256, the largest), each one
+ * read. With a margin.
  */
 const MAX_READS_AT_POSITION = 1024;
 

@@ -4,18 +4,15 @@
 // forward prints them), and the user's breakpoints, data breakpoints and log points met by line
 // steps made of single steps.
 
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, samsara } from '../cli/helpers';
+import { ROOT } from '../cli/helpers';
 import { sharedRecording } from '../cli/recordings';
 import { DapClient } from './client';
 
 const DEMO = path.join(ROOT, 'guests/demo/demo.elf');
 const OBJECTS = path.join(ROOT, 'guests/demo/objects.c');
 const WORKER = path.join(ROOT, 'guests/demo/worker.c');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsara-dap-motions-'));
 /** The shared demo recording (test/cli/recordings.ts: seed 5, the race hits), set in beforeAll. */
 let REC = '';
 const launch = (): { recording: string; program: string } => ({ recording: REC, program: DEMO });

@@ -178,6 +178,25 @@ describe('samsara dap --port: the same framing per connection', () => {
   });
 });
 
+describe('a far seek replays in slices, as a motion', () => {
+  it('other motions wait for it, and a pause ends it where it is', async () => {
+    const c = open();
+    await c.request('initialize', { adapterID: 'samsara' });
+    await c.request('launch', { recording: path.join(__dirname, '..', 'rr', 'fixtures', 'one-step-turns.samsara') });
+    await c.request('configurationDone');
+    await c.waitFor('stopped', 60_000);
+    const seek = c.send('samsara/seek', { position: 41_900_000 });
+    const refused = await c.send('continue', { threadId: 1 });
+    expect(refused.success).toBe(false);
+    expect(refused.message).toMatch(/the debuggee is running: pause it first/);
+    await c.request('pause', { threadId: 1 });
+    const r = await seek;
+    expect(r.success).toBe(true);
+    expect(r.body.position).toBeLessThan(41_900_000);
+    expect((await c.request('samsara/position')).position).toBe(r.body.position);
+  }, 90_000);
+});
+
 describe('signals end `samsara dap` at once, the clients told', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`over stdio, ${signal}: terminated, exit 0 promptly`, async () => {

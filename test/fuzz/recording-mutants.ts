@@ -22,7 +22,6 @@ export interface Mutant {
 }
 
 const BLOCK_HEADER = 25;
-const BLOCK_MAGIC = 0x314b4c42;
 
 /** Take a well-formed recording apart (throws on anything else: the bases are made by `samsara record`). */
 export function takeApart(data: Uint8Array): RecordingParts {

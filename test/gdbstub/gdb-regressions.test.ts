@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RspClient } from '../../src/gdbstub/client';
-import { requireTool, ROOT, samsara } from '../cli/helpers';
+import { requireTool, ROOT } from '../cli/helpers';
 import { sharedRecording } from '../cli/recordings';
 import { expectWatchStops, mark, parseRegisters, printedValues, sections, watchStopCommands } from './gdb-listing';
 import { startGdbServer } from './server-process';

@@ -8,8 +8,6 @@
 // and is skipped, saying why, when the kernel or qemu-system-riscv64 is missing.
 
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exitOf, requireLinuxGuest, requireTool, samsaraAsync } from '../cli/helpers';
 import { LinuxGuest } from '../../src/cli/linux-guest';

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { findLinuxGuest } from '../../src/cli/linux-guest';
 import { ElfSymbol, parseElf, SectionHeader } from '../../src/elf/elf';
 import { formatSymbol, isLocalLabel, SymbolHit, SymbolTable } from '../../src/symbols/symtab';
-import { requireTool, ROOT, samsara } from '../cli/helpers';
+import { requireTool, ROOT } from '../cli/helpers';
 import { sharedRecording } from '../cli/recordings';
 
 const DEMO = path.join(ROOT, 'guests/demo/demo.elf');

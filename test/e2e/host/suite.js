@@ -9,7 +9,6 @@
 'use strict';
 
 const fs = require('node:fs');
-const path = require('node:path');
 const vscode = require('vscode');
 
 const STEP_TIMEOUT_MS = 60_000;

@@ -32,7 +32,10 @@ export class VirtioRng implements VirtioBackend {
   writeConfig(): void {}
 
   notify(queue: SplitVirtqueue): void {
-    for (let chain = queue.pop(); chain !== null; chain = queue.pop()) {
+    // A queue's worth of requests at most (see VirtioBlock.notify).
+    for (let k = 0; k < queue.size; k++) {
+      const chain = queue.pop();
+      if (chain === null) return;
       // Device-readable buffers (which a driver "MUST NOT" place here) are ignored.
       const n = Math.min(chain.writableLength, RNG_MAX_FILL);
       const data = new Uint8Array(n);
