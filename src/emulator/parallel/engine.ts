@@ -454,15 +454,7 @@ export class ParallelEngine {
       // The turn began otherwise than the chunk did (or the chunk did nothing): it runs here, begun.
       if (steps > 0) discard();
       else slot.needsMachine = false;
-      m.bus.clearDirty();
-      const n = m.continueTurn(h, this.serialSteps);
-      m.endTurn();
-      sink.turn(h, n);
-      work.serial++;
-      this.sliceSteps += n;
-      this.usefulSteps += n;
-      this.seq++;
-      this.markDirty(h.id);
+      this.runBegun(h, this.serialSteps, sink);
     }
   }
 
@@ -515,21 +507,29 @@ export class ParallelEngine {
 
   /** A turn on the main thread (a device access, the SBI, or after conflicts). */
   private serialTurn(slot: Slot, budget: number, sink: TurnSink): boolean {
+    if (!this.machine.beginTurn(slot.hart)) return false;
+    const steps = this.runBegun(slot.hart, budget, sink);
+    slot.needsMachine = false;
+    slot.conflictsInRow = 0;
+    return steps > 0;
+  }
+
+  /**
+   * Run hart h's turn, begun (Machine.beginTurn writes no RAM), on this thread: a commit of its own,
+   * whose written pages are stale to every worker. Returns its steps.
+   */
+  private runBegun(h: Hart, budget: number, sink: TurnSink): number {
     const m = this.machine;
-    const h = slot.hart;
     m.bus.clearDirty();
-    if (!m.beginTurn(h)) return false;
     const steps = m.continueTurn(h, budget);
     m.endTurn();
     sink.turn(h, steps);
     this.work[h.id].serial++;
     this.sliceSteps += steps;
     this.usefulSteps += steps;
-    slot.needsMachine = false;
-    slot.conflictsInRow = 0;
     this.seq++;
     this.markDirty(h.id);
-    return steps > 0;
+    return steps;
   }
 }
 
