@@ -205,6 +205,20 @@ export class Machine {
     this.feedUart();
   }
 
+  /**
+   * As much of `bytes` as fits, entering as consoleInput(): in parts of the room there is, which the
+   * UART makes as it takes a byte. Returns how many entered, from the start.
+   */
+  consoleInputAsFits(bytes: Uint8Array): number {
+    let at = 0;
+    for (let room = this.consoleRoom; at < bytes.length && room > 0; room = this.consoleRoom) {
+      const part = bytes.subarray(at, at + room);
+      this.consoleInput(part);
+      at += part.length;
+    }
+    return at;
+  }
+
   /** Console input waiting for the guest, in bytes. */
   get pendingInput(): number {
     return this.input.length;

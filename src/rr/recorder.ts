@@ -113,15 +113,17 @@ export class Recorder {
   }
 
   /**
-   * Console input entering the machine now: at most machine.consoleRoom bytes (Session holds the
-   * rest). The input taken at one position is logged as one event, before the next event logged.
+   * Console input entering the machine now, as much as fits (Machine.consoleInputAsFits; Session
+   * holds the rest): returns how many bytes entered. The input taken at one position is logged as
+   * one event, before the next event logged.
    */
-  input(bytes: Uint8Array): void {
-    this.machine.consoleInput(bytes); // first: input that does not fit is refused before it is logged
-    if (this.ended) return;
+  input(bytes: Uint8Array): number {
+    const taken = this.machine.consoleInputAsFits(bytes);
+    if (this.ended || taken === 0) return taken;
     this.holdAt(this.position);
     this.held.inputAt = this.position;
-    this.held.input.push(bytes.slice());
+    this.held.input.push(bytes.slice(0, taken));
+    return taken;
   }
 
   /**
@@ -152,8 +154,7 @@ export class Recorder {
   private logHeld(): void {
     const held = this.held;
     if (held.input.length > 0) {
-      const data = held.input.length === 1 ? held.input[0] : concat(held.input);
-      this.append({ kind: EventKind.Input, position: held.inputAt, data });
+      this.append({ kind: EventKind.Input, position: held.inputAt, data: held.input.length === 1 ? held.input[0] : Buffer.concat(held.input) });
       held.input = [];
     }
     if (held.clock) {
@@ -216,14 +217,4 @@ export class Recorder {
     this.sink.write(bytes);
     this.bytes += bytes.length;
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

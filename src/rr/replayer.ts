@@ -251,16 +251,11 @@ export class Replayer {
       case EventKind.Input:
         this.at(e.position, 'console input');
         // The queue is bounded as it was when the recording was made: more is not a recording we made.
-        // The event gathers the input taken at its position, in parts that each fitted then (the
-        // UART takes a byte from the queue as it comes): it is given in parts the same way.
-        for (let at = 0; at < e.data.length;) {
-          const room = m.consoleRoom;
-          if (room === 0) {
-            throw new FormatError(`${this.name}: block ${this.block}, byte ${this.eventOffset}: the input event carries ${e.data.length} bytes, but the console's input queue is full (${CONSOLE_INPUT_CAPACITY} bytes) after ${at} of them`);
-          }
-          const part = e.data.subarray(at, at + room);
-          m.consoleInput(part);
-          at += part.length;
+        // The event gathers the input taken at its position, in parts that each fitted then: it is
+        // given the same way (Machine.consoleInputAsFits), and must fit whole.
+        const taken = m.consoleInputAsFits(e.data);
+        if (taken < e.data.length) {
+          throw new FormatError(`${this.name}: block ${this.block}, byte ${this.eventOffset}: the input event carries ${e.data.length} bytes, but the console's input queue is full (${CONSOLE_INPUT_CAPACITY} bytes) after ${taken} of them`);
         }
         this.onInput?.(e.kind, e.position);
         break;

@@ -78,15 +78,14 @@ export class Session {
   /** Give the machine as much held input as its queue takes (logged if recording), oldest first. */
   private offerInput(): void {
     while (this.held.length > 0) {
-      const room = this.machine.consoleRoom;
-      if (room === 0) return;
       const first = this.held[0];
-      const part = first.length <= room ? first : first.subarray(0, room);
-      if (this.recorder) this.recorder.input(part);
-      else this.machine.consoleInput(part);
-      this.heldBytes -= part.length;
-      if (part === first) this.held.shift();
-      else this.held[0] = first.subarray(part.length);
+      const taken = this.recorder ? this.recorder.input(first) : this.machine.consoleInputAsFits(first);
+      this.heldBytes -= taken;
+      if (taken < first.length) {
+        this.held[0] = first.subarray(taken);
+        return;
+      }
+      this.held.shift();
     }
   }
 
