@@ -38,6 +38,28 @@ const open = (): DapClient => {
   return c;
 };
 
+/** 42 million turns of one step (test/rr/fixtures/generate.ts): opening it, or seeking far in it, takes seconds. */
+const TURNS = path.join(__dirname, '..', 'rr', 'fixtures', 'one-step-turns.samsara');
+
+/** An adapter stopped at the start of TURNS. */
+async function stoppedOnTurns(): Promise<DapClient> {
+  const c = open();
+  await c.request('initialize', { adapterID: 'samsara' });
+  await c.request('launch', { recording: TURNS });
+  await c.request('configurationDone');
+  await c.waitFor('stopped', 60_000);
+  return c;
+}
+
+/** Signal the adapter: the client hears `terminated`, and it exits 0, within PROMPT_MS. */
+async function endsPromptly(c: DapClient, signal: NodeJS.Signals): Promise<void> {
+  const t = Date.now();
+  c.process.kill(signal);
+  await c.waitFor('terminated', PROMPT_MS);
+  expect(await exited(c)).toBe(0);
+  expect(Date.now() - t).toBeLessThan(PROMPT_MS);
+}
+
 /** Write bytes in 64 KiB pieces, waiting for the pipe. */
 async function writeAll(stream: NodeJS.WritableStream, data: Buffer | string): Promise<void> {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
@@ -180,11 +202,7 @@ describe('samsara dap --port: the same framing per connection', () => {
 
 describe('a far seek replays in slices, as a motion', () => {
   it('other motions wait for it, and a pause ends it where it is', async () => {
-    const c = open();
-    await c.request('initialize', { adapterID: 'samsara' });
-    await c.request('launch', { recording: path.join(__dirname, '..', 'rr', 'fixtures', 'one-step-turns.samsara') });
-    await c.request('configurationDone');
-    await c.waitFor('stopped', 60_000);
+    const c = await stoppedOnTurns();
     const seek = c.send('samsara/seek', { position: 41_900_000 });
     const refused = await c.send('continue', { threadId: 1 });
     expect(refused.success).toBe(false);
@@ -202,36 +220,24 @@ describe('signals end `samsara dap` at once, the clients told', () => {
     it(`over stdio, ${signal}: terminated, exit 0 promptly`, async () => {
       const c = open();
       await c.request('initialize', { adapterID: 'samsara' });
-      const t = Date.now();
-      c.process.kill(signal);
-      await c.waitFor('terminated', PROMPT_MS);
-      expect(await exited(c)).toBe(0);
-      expect(Date.now() - t).toBeLessThan(PROMPT_MS);
+      await endsPromptly(c, signal);
     }, 15_000);
 
     it(`during the launch of a large recording (indexed a block at a time), ${signal}: terminated, exit 0 promptly`, async () => {
       const c = open();
       await c.request('initialize', { adapterID: 'samsara' });
-      c.send('launch', { recording: path.join(__dirname, '..', 'rr', 'fixtures', 'one-step-turns.samsara') }).catch(() => {});
+      c.send('launch', { recording: TURNS }).catch(() => {});
       // Its two blocks of 21 million turns each take a second or two each to index, with a turn of
       // the event loop after each: the signal is heard there.
       await new Promise((r) => setTimeout(r, 500));
-      const t = Date.now();
-      c.process.kill(signal);
-      await c.waitFor('terminated', PROMPT_MS);
-      expect(await exited(c)).toBe(0);
-      expect(Date.now() - t).toBeLessThan(PROMPT_MS);
+      await endsPromptly(c, signal);
       // The signal ended the launch before it finished (it would have sent `initialized`).
       expect(c.log.map((e) => e.event)).not.toContain('initialized');
     }, 90_000);
 
     it(`during a far seek typed in the Debug Console, ${signal}: terminated, exit 0 promptly`, async () => {
       // 42 million turns of one step: a seek to the end replays for seconds, in slices.
-      const c = open();
-      await c.request('initialize', { adapterID: 'samsara' });
-      await c.request('launch', { recording: path.join(__dirname, '..', 'rr', 'fixtures', 'one-step-turns.samsara') });
-      await c.request('configurationDone');
-      await c.waitFor('stopped', 60_000);
+      const c = await stoppedOnTurns();
       let answered = false;
       c.send('evaluate', { expression: 'seek 41900000', context: 'repl' }).then(() => { answered = true; }, () => {});
       // The seek replays in slices, with a turn of the event loop between them: a request is
@@ -239,11 +245,7 @@ describe('signals end `samsara dap` at once, the clients told', () => {
       const { position } = await c.request('samsara/position');
       expect(answered).toBe(false);
       expect(position).toBeLessThan(41_900_000);
-      const t = Date.now();
-      c.process.kill(signal);
-      await c.waitFor('terminated', PROMPT_MS);
-      expect(await exited(c)).toBe(0);
-      expect(Date.now() - t).toBeLessThan(PROMPT_MS);
+      await endsPromptly(c, signal);
     }, 90_000);
 
     it(`over --port with two clients connected, ${signal}: each hears terminated, sockets close, exit 0 promptly`, async () => {
