@@ -1,6 +1,7 @@
 // `samsara run`: boot a guest and connect its console to this terminal.
 
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Bios, boot } from '../emulator/loader/boot';
 import { Machine, RunResult } from '../emulator/machine';
@@ -276,6 +277,7 @@ function engineOptions(): EngineOptions {
   const fault = /^(\d+):(\d+)$/.exec(process.env.SAMSARA_FAULT_WORKER ?? '');
   return {
     now: () => performance.now(),
+    cpus: os.availableParallelism(),
     trace: process.env.SAMSARA_ENGINE_TRACE ? (line) => process.stderr.write(`${line}\n`) : undefined,
     fault: fault ? { hart: Number(fault[1]), chunk: Number(fault[2]) } : undefined,
     always: process.env.SAMSARA_PARALLEL_ALWAYS === '1',

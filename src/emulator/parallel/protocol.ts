@@ -22,6 +22,8 @@ export interface WorkerInit {
   readonly builtinSbi: boolean;
   /** Fault injection (EngineOptions.fault): the worker throws in this chunk (0: never). */
   readonly faultChunk: number;
+  /** Looks at the mailbox to spin for an order before sleeping (spinUntilChanged), or 0. */
+  readonly spins: number;
   /** The mailbox (Mailbox.buffer), and the bell: Int32 [0] counts results posted by every worker. */
   readonly mailbox: SharedArrayBuffer;
   readonly bell: SharedArrayBuffer;
@@ -67,6 +69,19 @@ const C_READY = 13; // set by the worker once it has started
 const CONTROL_WORDS = 16;
 
 const align8 = (n: number): number => Math.ceil(n / 8) * 8;
+
+/**
+ * Look at `view[index]` up to `spins` times until it is no longer `value`; true if it changed.
+ * A thread asleep in Atomics.wait is woken by a system call of the other thread and a reschedule:
+ * tens of microseconds on a virtual machine (measured: Atomics.notify took 4.8 s of a 35 s
+ * recording, about 25 us a chunk), a good part of a short chunk. Spinning is for a thread that has
+ * a CPU to itself (EngineOptions.cpus); it sleeps after that. (A count, not a clock: the emulator
+ * reads no host clock.)
+ */
+export function spinUntilChanged(view: Int32Array, index: number, value: number, spins: number): boolean {
+  for (let i = 0; i < spins; i++) if (Atomics.load(view, index) !== value) return true;
+  return false;
+}
 
 /** One worker's mailbox. Both sides make it over the same buffer. */
 export class Mailbox {
@@ -120,10 +135,10 @@ export class Mailbox {
     return Atomics.load(this.control, C_STATE);
   }
 
-  /** Set the state and wake the other side. */
-  post(state: Box): void {
+  /** Set the state, and wake the other side if it may be asleep in waitForOrder (`wake`). */
+  post(state: Box, wake = true): void {
     Atomics.store(this.control, C_STATE, state);
-    Atomics.notify(this.control, C_STATE);
+    if (wake) Atomics.notify(this.control, C_STATE);
   }
 
   /** Whether the worker has started (until then its hart's turns run on the main thread). */
@@ -141,12 +156,12 @@ export class Mailbox {
     Atomics.store(this.control, C_STATE, Box.Idle);
   }
 
-  /** The worker's side: wait for an order (or Quit). */
-  waitForOrder(): Box {
+  /** The worker's side: wait for an order (or Quit), spinning `spins` looks first. */
+  waitForOrder(spins: number): Box {
     for (;;) {
       const s = this.state;
       if (s === Box.Order || s === Box.Quit) return s;
-      Atomics.wait(this.control, C_STATE, s);
+      if (!spinUntilChanged(this.control, C_STATE, s, spins)) Atomics.wait(this.control, C_STATE, s);
     }
   }
 

@@ -15,7 +15,7 @@ const runner = new ChunkRunner(init, box);
 let chunks = 0;
 
 box.started();
-while (box.waitForOrder() === Box.Order) {
+while (box.waitForOrder(init.spins) === Box.Order) {
   try {
     if (++chunks === init.faultChunk) throw new Error(`injected fault (SAMSARA_FAULT_WORKER) in chunk ${chunks}`);
     runner.start();
@@ -24,7 +24,7 @@ while (box.waitForOrder() === Box.Order) {
   } catch (e) {
     box.failed(e instanceof Error ? e.message : String(e));
   }
-  box.post(Box.Done);
+  box.post(Box.Done, false); // (the engine waits on the bell)
   Atomics.add(bell, 0, 1);
   Atomics.notify(bell, 0);
 }
