@@ -66,6 +66,8 @@ export class Bus implements DmaMemory {
    * its pages, and a page is marked when a fast write-TLB entry is installed for it.
    */
   readonly dirty: Uint8Array;
+  /** The pages marked in `dirty`, in the order they were first marked (markDirty). */
+  readonly dirtyList: number[] = [];
   /** Pages ever written (since the bus was made or restored): every other page is all zeros. */
   readonly used: Uint8Array;
   /** Called after a page's decoded code is forgotten (so that patched copies can follow). */
@@ -181,9 +183,18 @@ export class Bus implements DmaMemory {
     for (const w of this.loadWatchers) if (paddr < w.end && w.start < paddr + size) w.fn(paddr, size);
   }
 
+  /** Mark RAM page p dirty (and list it, the first time in the interval). */
+  markDirty(p: number): void {
+    if (this.dirty[p] !== 0) return;
+    this.dirty[p] = 1;
+    this.dirtyList.push(p);
+  }
+
   /** Start a new dirty-tracking interval: no page is dirty, and no hart holds a fast write entry. */
   clearDirty(): void {
-    this.dirty.fill(0);
+    if (this.dirtyList.length < this.pages >>> 6) for (const p of this.dirtyList) this.dirty[p] = 0;
+    else this.dirty.fill(0);
+    this.dirtyList.length = 0;
     for (const w of this.writeCaches) w.flushTlb();
   }
 
@@ -274,7 +285,7 @@ export class Bus implements DmaMemory {
     const first = this.pageOf(paddr);
     const last = this.pageOf(paddr + size - 1);
     for (let p = first; p <= last; p++) {
-      this.dirty[p] = 1;
+      this.markDirty(p);
       this.used[p] = 1;
       const flags = this.pageFlags[p];
       if (flags === 0) continue;

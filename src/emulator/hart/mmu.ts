@@ -180,7 +180,7 @@ export function translateAndFill(h: Hart, lo: number, hi: number, access: Access
       h.wTagHi[idx] = hi;
       h.wDelta[idx] = ((bp << PAGE_SHIFT) - tag) | 0;
       h.wPage[idx] = bp;
-      bus.dirty[page] = 1; // the fast path will write it without telling the bus
+      bus.markDirty(page); // the fast path will write it without telling the bus
       bus.used[page] = 1;
     }
     // A store also proves the page readable in this mode only if R is set; do not fill the read TLB.
