@@ -16,7 +16,6 @@ const WORDS = 66 + 64 + 32 + 128;
 /** Bytes an image takes, a multiple of 8. */
 export const HART_IMAGE_BYTES = 8 * NUMBERS.length + 8 * BIGS.length + 4 * WORDS + 8;
 
-
 // The scalars are copied by functions made once from the field names (our own identifiers, never
 // input), so that each copy is a run of monomorphic property accesses: a loop over the names with
 // keyed accesses cost about 5 us an image, which the engine pays five times a chunk.

@@ -73,7 +73,7 @@ const align8 = (n: number): number => Math.ceil(n / 8) * 8;
 /**
  * Look at `view[index]` up to `spins` times until it is no longer `value`; true if it changed.
  * A thread asleep in Atomics.wait is woken by a system call of the other thread and a reschedule:
- * tens of microseconds on a virtual machine (measured: Atomics.notify took 4.8 s of a 35 s
+ * tens of microseconds on a virtual machine (measured: Atomics.notify took 1.6 s of a 26 s
  * recording, about 25 us a chunk), a good part of a short chunk. Spinning is for a thread that has
  * a CPU to itself (EngineOptions.cpus); it sleeps after that. (A count, not a clock: the emulator
  * reads no host clock.)
