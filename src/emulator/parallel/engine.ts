@@ -123,7 +123,8 @@ const LOCAL_SLICE = 2_000;
 const WORKER_SILENCE_MS = 10_000;
 /**
  * How many times a thread that has a CPU to itself looks for the other side's answer before it
- * sleeps: about a millisecond, a few chunks' commits.
+ * sleeps: 5 to 15 ms (a look took 20 to 30 ns, measured), where an answer takes about 0.2 ms while
+ * the guest runs; a thread spins that long once when the other side goes quiet.
  */
 const SPINS = 500_000;
 
