@@ -8,6 +8,7 @@ import { Bios, boot } from '../emulator/loader/boot';
 import { Machine, RunResult } from '../emulator/machine';
 import { LinearClock } from '../emulator/clock';
 import { parseElf } from '../elf/elf';
+import { benchChunks } from './bench-chunks';
 import { benchDap } from './bench-dap';
 import { benchVarsDistro } from './bench-vars-distro';
 import { benchVars, recordFile } from './bench-vars';
@@ -30,6 +31,10 @@ do it. Sections (all by default; --only may be given more than once):
   parallel  record the same 2-hart workloads with --serial and with --parallel: wall time, the
          conflict rate, log size per million steps (the demo; the Linux boot; Linux with /init
          running a CPU-bound thread per hart, cpuwork=20)
+  chunks what running a hart in chunks (as the parallel recorder's workers do) costs the
+         interpreter, against plain turns, on the same instructions (the Linux guest's CPU-bound
+         /init, no interrupts): each way in a thread of its own, taking turns, N+1 rounds of
+         10M steps, the first not counted (at least 3)
   gdb    the gdb stub on Linux recordings: reverse-stepi latency over the remote protocol and
          through gdb-multiarch with vmlinux, and
          reverse-continues back to start_kernel from kernel_power_off and from console_on_rootfs,
@@ -341,7 +346,7 @@ async function benchLinuxVars(g: LinuxGuest): Promise<void> {
   }
 }
 
-const SECTIONS = ['cpu', 'linux', 'rr', 'parallel', 'gdb', 'dap', 'vars', 'vars-distro'] as const;
+const SECTIONS = ['cpu', 'linux', 'rr', 'parallel', 'chunks', 'gdb', 'dap', 'vars', 'vars-distro'] as const;
 type Section = (typeof SECTIONS)[number];
 
 export async function benchCommand(args: string[]): Promise<number> {
@@ -371,6 +376,11 @@ export async function benchCommand(args: string[]): Promise<number> {
       workloads.push({ name: 'Linux, /init runs a CPU-bound thread per hart (cpuwork=20)', args: [...linux, '--append', `${LINUX_APPEND} cpuwork=20`, g.image] });
     } else console.log(`Parallel recording of the Linux guest: skipped (${g})`);
     benchParallel(workloads, runs);
+  }
+  if (want('chunks')) {
+    const g = linuxGuest();
+    if (typeof g === 'string') console.log(`Chunks against plain turns: skipped (${g})`);
+    else await benchChunks(g, Math.max(runs, 3));
   }
   if (want('vars-distro')) await benchVarsDistro();
   if (!want('rr') && !want('gdb') && !want('dap') && !want('vars')) return 0;
