@@ -19,16 +19,28 @@ interface Answer {
   ms: number;
 }
 
-function start(init: ChunkBenchInit): Promise<(steps: number) => Promise<Answer>> {
+/** A thread of the bench, once it has started: it runs `steps` and answers, until it is stopped. */
+interface Way {
+  order(steps: number): Promise<Answer>;
+  stop(): Promise<number>;
+}
+
+function start(init: ChunkBenchInit): Promise<Way> {
   const worker = new Worker(path.join(__dirname, 'bench-chunks-worker.js'), { workerData: init });
-  worker.unref();
-  return new Promise((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('message', () => resolve((steps) => new Promise((answer, fail) => {
-      worker.once('message', answer);
-      worker.once('error', fail);
-      worker.postMessage(steps);
-    })));
+  // One order at a time: its settlement, which the worker's next message or an error takes.
+  let pending: { resolve: (a: Answer) => void; reject: (e: Error) => void } | undefined;
+  return new Promise((ready, failed) => {
+    worker.on('error', (e) => (pending ? pending.reject(e) : failed(e)));
+    worker.on('message', (a: Answer | 'ready') => {
+      if (a !== 'ready') return pending?.resolve(a);
+      ready({
+        order: (steps) => new Promise((resolve, reject) => {
+          pending = { resolve, reject };
+          worker.postMessage(steps);
+        }),
+        stop: () => worker.terminate(),
+      });
+    });
   });
 }
 
@@ -53,13 +65,14 @@ export async function benchChunks(g: LinuxGuest, rounds: number): Promise<void> 
   const rates = { plain: [] as number[], chunks: [] as number[] };
   // A first round each way warms the JIT up and is not counted.
   for (let r = 0; r <= rounds; r++) {
-    const p = await plain(ROUND_STEPS);
-    const c = await chunks(ROUND_STEPS);
+    const p = await plain.order(ROUND_STEPS);
+    const c = await chunks.order(ROUND_STEPS);
     if (r === 0) continue;
     rates.plain.push(p.steps / p.ms / 1000);
     rates.chunks.push(c.steps / c.ms / 1000);
     console.log(`  round ${r}: turns ${rates.plain.at(-1)!.toFixed(1)}M steps/s, chunks ${rates.chunks.at(-1)!.toFixed(1)}M steps/s (${(rates.chunks.at(-1)! / rates.plain.at(-1)!).toFixed(2)}x)`);
   }
+  await Promise.all([plain.stop(), chunks.stop()]);
   const ratios = rates.chunks.map((c, i) => c / rates.plain[i]);
   console.log(`  median: turns ${median(rates.plain).toFixed(1)}M steps/s, chunks of ${CHUNK_STEPS} steps ${median(rates.chunks).toFixed(1)}M steps/s; chunks run at ${median(ratios).toFixed(2)}x the speed of turns`);
 }
