@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { HART_IMAGE_BYTES, HartImage } from '../emulator/parallel/hart-image';
 import { bootChunkGuest, ChunkBenchInit, CHUNK_STEPS } from './bench-chunks-guest';
+import { median } from './bench-gdb';
 import { LinuxGuest } from './linux-guest';
 
 const ROUND_STEPS = 10_000_000;
@@ -44,7 +45,6 @@ function start(init: ChunkBenchInit): Promise<Way> {
   });
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function benchChunks(g: LinuxGuest, rounds: number): Promise<void> {
   console.log(`\nChunks against plain turns (Linux, 1 hart, /init's CPU-bound thread, no interrupts), ${rounds} rounds of ${ROUND_STEPS / 1e6}M steps each way, each way in a thread of its own`);

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseRecording } from '../rr/format';
 import { EventStats } from '../rr/stats';
+import { median } from './bench-gdb';
 
 export interface ParallelWorkload {
   name: string;
@@ -26,7 +27,6 @@ interface Figures {
 }
 
 const SAMSARA = path.resolve(__dirname, '../../bin/samsara.js');
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function recordOnce(w: ParallelWorkload, mode: '--serial' | '--parallel', dir: string): Figures | string {
   const file = path.join(dir, `bench-${mode.slice(2)}.rec`);

@@ -10,6 +10,7 @@ import { RecordingTaps } from '../rr/recorder';
 import { Replayer } from '../rr/replayer';
 import { Session } from '../rr/session';
 import { Timeline } from '../rr/timeline';
+import { median, p99 } from './bench-gdb';
 
 export interface RrGuest {
   name: string;
@@ -56,8 +57,6 @@ function runOnce(g: RrGuest, record: boolean): { seconds: number; steps: number;
   return { seconds, steps: machine.steps, recording: record ? Buffer.concat(chunks) : undefined };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const percentile = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 const ms = (s: number): string => `${(s * 1000).toFixed(1)} ms`;
 
 function time(fn: () => void): number {
@@ -105,8 +104,8 @@ export function benchRecordReplay(g: RrGuest, runs: number): ParsedRecording {
     const hart = tl.hartAt(p - 1) ?? 0;
     backs.push(time(() => tl.stepBackward(hart)));
   }
-  console.log(`${g.name} timeline: seek median ${ms(median(seeks))}, p99 ${ms(percentile(seeks, 0.99))}; ` +
-    `step back median ${ms(median(backs))}, p99 ${ms(percentile(backs, 0.99))} (target p99 < 100 ms); ` +
+  console.log(`${g.name} timeline: seek median ${ms(median(seeks))}, p99 ${ms(p99(seeks))}; ` +
+    `step back median ${ms(median(backs))}, p99 ${ms(p99(backs))} (target p99 < 100 ms); ` +
     `${tl.checkpointCount} checkpoints, ${(tl.checkpointBytes / 2 ** 20).toFixed(0)} MiB`);
   return parsed;
 }

@@ -12,7 +12,7 @@ import { benchChunks } from './bench-chunks';
 import { benchDap } from './bench-dap';
 import { benchVarsDistro } from './bench-vars-distro';
 import { benchVars, recordFile } from './bench-vars';
-import { benchGdb, Span } from './bench-gdb';
+import { benchGdb, median, Span } from './bench-gdb';
 import { benchGdbQemu } from './bench-gdb-qemu';
 import { benchParallel, ParallelWorkload } from './bench-parallel';
 import { benchRecordReplay, recordGuest } from './bench-rr';
@@ -112,7 +112,6 @@ function qemuSeconds(args: string[]): number | undefined {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function benchGuests(runs: number): void {
   for (const g of guests()) {
