@@ -73,9 +73,7 @@ export class CheckpointStore {
     // dirtied between ramBase and a later checkpoint that now follows this one stay valid: a later
     // checkpoint's copies are its own contents.
     const pages = new Map<number, Uint8Array>();
-    for (let p = 0; p < bus.pages; p++) {
-      if (bus.dirty[p]) pages.set(p, bus.ram.slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
-    }
+    for (const p of bus.dirtyList) pages.set(p, bus.ram.slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
     this.insert(index + 1, this.capture(pages));
     this.ramBase = index + 1;
     bus.clearDirty();
@@ -88,8 +86,7 @@ export class CheckpointStore {
     if (target < 0) throw new Error('restore: not a checkpoint of this store');
     const bus = this.machine.bus;
     // Pages that may differ: dirty since ramBase, and those saved by checkpoints between the two.
-    const changed = new Set<number>();
-    for (let p = 0; p < bus.pages; p++) if (bus.dirty[p]) changed.add(p);
+    const changed = new Set<number>(bus.dirtyList);
     const [a, b] = target < this.ramBase ? [target, this.ramBase] : [this.ramBase, target];
     for (let i = a + 1; i <= b; i++) for (const p of this.list[i].pages.keys()) changed.add(p);
     for (const p of changed) {
