@@ -120,11 +120,6 @@ export class TurnIndex {
     return this.reached;
   }
 
-  /** Whether every block is indexed (then the queries below may be asked). */
-  get complete(): boolean {
-    return this.building === undefined;
-  }
-
   /** Index every block not indexed yet. */
   indexAll(): this {
     while (this.indexBlock());
